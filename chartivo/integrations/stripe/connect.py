@@ -1,0 +1,83 @@
+"""Saving, replacing and removing a user's Stripe key (SPEC §1.3)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
+
+from chartivo.accounts.models import User
+from chartivo.integrations.stripe.catalogue import METRICS, RESOURCES
+from chartivo.integrations.stripe.client import seal_key
+from chartivo.integrations.stripe.keys import parse_key
+from chartivo.integrations.stripe.models import ResourceState, StripeConnection
+from chartivo.integrations.stripe.probe import EVENTS, probe_key
+from chartivo.integrations.stripe.sync.plan import EVENTS_OVERLAP
+
+SECRET_KEY_WARNING = (
+    "You saved a full secret key (sk_…). Chartivo only reads, so a restricted key with Read "  # noqa: S105
+    "permissions is safer: create one in the Stripe Dashboard and save it here instead."
+)
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: list[str]  # metric labels the key can chart
+    unavailable: list[tuple[str, str]]  # (metric label, what to add in Stripe)
+
+
+def availability(readable: dict[str, bool]) -> Availability:
+    available: list[str] = []
+    unavailable: list[tuple[str, str]] = []
+    for metric in METRICS.values():
+        missing = [RESOURCES[r] for r in metric.resources if not readable.get(r, False)]
+        if missing:
+            rows = " and ".join(r.dashboard_row for r in missing)
+            unavailable.append((metric.label, f"needs Read on {rows}"))
+        else:
+            available.append(metric.label)
+    return Availability(available, unavailable)
+
+
+@sensitive_variables("raw_key", "parsed")
+def connect(owner: User, raw_key: str) -> StripeConnection:
+    """Checks the key with Stripe, then stores it sealed, replacing any previous one.
+
+    Raises ``KeyFormatError`` or ``StripeCallError`` (with a message for the form) before
+    anything is stored.
+    """
+    from chartivo.integrations.stripe.tasks import sync_connection
+
+    parsed = parse_key(raw_key)
+    probe = probe_key(parsed.secret)
+    with transaction.atomic():
+        # One Stripe account per Chartivo account: a new key replaces the old one, and the
+        # old key's aggregates go with it (cascade).
+        StripeConnection.objects.filter(owner=owner).delete()
+        connection = StripeConnection.objects.create(
+            owner=owner,
+            sealed_key=seal_key(parsed.secret, owner_id=owner.pk),
+            restricted=parsed.restricted,
+            mode=parsed.mode,
+            key_last4=parsed.last4,
+            events_readable=probe.readable.get(EVENTS, False),
+            events_since=int(time.time()) - EVENTS_OVERLAP,
+        )
+        ResourceState.objects.bulk_create(
+            ResourceState(
+                connection=connection,
+                resource=key,
+                readable=probe.readable[key],
+                message=probe.problems.get(key, ""),
+            )
+            for key in RESOURCES
+        )
+        transaction.on_commit(lambda: sync_connection.enqueue(connection.pk))
+    return connection
+
+
+def disconnect(owner: User) -> bool:
+    deleted, _ = StripeConnection.objects.filter(owner=owner).delete()
+    return deleted > 0

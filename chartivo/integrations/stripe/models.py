@@ -1,0 +1,122 @@
+"""A user's Stripe connection and its sync bookkeeping.
+
+What is stored about Stripe: the key, sealed (``chartivo.lib.secretbox``); its mode and
+last four characters for display; which resources it may read; and time checkpoints.
+Never a Stripe object, an object id, or anything about the merchant's customers.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class StripeConnection(models.Model):
+    MODE_CHOICES: ClassVar = [("live", "Live"), ("test", "Sandbox")]
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_connection"
+    )
+    sealed_key = models.TextField(editable=False)
+    restricted = models.BooleanField()
+    mode = models.CharField(max_length=4, choices=MODE_CHOICES)
+    key_last4 = models.CharField(max_length=4)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Sync state, as the Integrations card shows it.
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    backfill_done_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    sync_error = models.TextField(blank=True)  # in words a user can act on; never a key
+    sync_error_at = models.DateTimeField(null=True, blank=True)
+    # Events created at or after this Unix second have not been read yet.
+    events_since = models.BigIntegerField(null=True, blank=True)
+    events_readable = models.BooleanField(default=False)
+
+    # Scheduling: when the connection is next due, and who is syncing it now. A worker
+    # takes the lease with a conditional UPDATE, so two never sync one account at once.
+    next_run_at = models.DateTimeField(default=timezone.now, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["next_run_at", "lease_until"])]
+
+    def __str__(self) -> str:
+        return f"Stripe connection {self.pk} ({self.get_mode_display()})"
+
+    @property
+    def mode_label(self) -> str:
+        return "Live" if self.mode == "live" else "Sandbox"
+
+    @property
+    def masked_key(self) -> str:
+        prefix = f"{'rk' if self.restricted else 'sk'}_{self.mode}_"
+        return f"{prefix}{'•' * 8}{self.key_last4}"
+
+    @property
+    def seal_context(self) -> str:
+        return seal_context(self.owner_id)
+
+
+def seal_context(owner_id: int) -> str:
+    # Binds the sealed key to its owner: copied into another user's row, it does not open.
+    return f"stripe-key:user:{owner_id}"
+
+
+class ResourceState(models.Model):
+    """Per Stripe resource: may the key read it, and how far it is synced."""
+
+    connection = models.ForeignKey(
+        StripeConnection, on_delete=models.CASCADE, related_name="resource_states"
+    )
+    resource = models.CharField(max_length=32)
+    readable = models.BooleanField(default=True)
+    message = models.TextField(blank=True)  # what is wrong with this resource, for the user
+    window_start = models.BigIntegerField(null=True, blank=True)
+    backfill_span = models.BigIntegerField(default=0)  # seconds the first sync must cover
+    backfilled = models.BooleanField(default=False)
+    # Buckets at or after this Unix second are re-read at each refresh (the "tail").
+    synced_until = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["connection", "resource"], name="one_state_per_resource"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} of connection {self.connection_id}"
+
+
+class SyncRange(models.Model):
+    """A span of ``created`` time still to be read for one resource: [start, end).
+
+    Ranges are aligned to the 15-minute aggregate buckets. ``end`` moves down as buckets
+    are completed and their aggregates written, in the same transaction, so a worker that
+    dies leaves a range its successor can resume without reading anything twice.
+    """
+
+    PURPOSES: ClassVar = [
+        ("backfill", "First sync"),
+        ("tail", "New objects"),
+        ("reread", "Changes"),
+    ]
+
+    connection = models.ForeignKey(
+        StripeConnection, on_delete=models.CASCADE, related_name="sync_ranges"
+    )
+    resource = models.CharField(max_length=32)
+    start = models.BigIntegerField()
+    end = models.BigIntegerField()
+    purpose = models.CharField(max_length=8, choices=PURPOSES)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["connection", "resource"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource} [{self.start}, {self.end}) {self.purpose}"

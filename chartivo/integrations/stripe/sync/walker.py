@@ -1,0 +1,241 @@
+"""Reading many ``created`` ranges of one Stripe account at once, within its budget.
+
+Each range is read by a *chain*: a sequence of list requests, newest first, following
+Stripe's cursor. Stripe returns at most 100 objects a request, so one chain is one request
+in flight; to keep the budget full (rate × latency requests in flight, about 30 at 100/s
+and 300 ms) a chain that learns its range holds more pages splits off the older part of
+its range as new chains, until each endpoint has enough chains going.
+
+Objects are aggregated as they arrive and dropped. A 15-minute bucket is complete once a
+chain has passed below it; completed spans go to ``on_span`` and the chain's remaining
+range shrinks to match, so what is persisted is always "these buckets are done, these
+ranges are left", never a Stripe id. Nothing is ever counted twice: spans *replace* their
+buckets when written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chartivo.integrations.stripe.catalogue import Resource
+from chartivo.integrations.stripe.client import StripeCallError, StripeSession
+from chartivo.integrations.stripe.sync.budget import Budget
+from chartivo.metrics.aggregation import BUCKET_SECONDS, AggregateKey, Extractor, Span, Totals
+
+PAGE_SIZE = 100
+MAX_ATTEMPTS = 6  # for Stripe being unreachable; 429s are waited out without a limit
+
+
+@dataclass
+class Chain:
+    resource: Resource
+    lo: int  # created[gte]; raised when the chain gives its older part away
+    hi: int  # created[lt]; fixed for the chain's life
+    purpose: str
+    done_to: int = 0  # buckets at or above this are complete and handed over
+    cursor: str | None = None  # in memory only
+    last_created: int | None = None
+    pending: dict[AggregateKey, Totals] = field(default_factory=dict)
+    pending_bucket: int | None = None
+    seen: int = 0
+    finished: bool = False
+
+    def __post_init__(self) -> None:
+        self.done_to = self.done_to or self.hi
+
+    def restart(self) -> None:
+        """Forget the cursor and the open bucket; read again from the last completed bucket."""
+        self.hi = self.done_to
+        self.cursor, self.last_created, self.pending_bucket = None, None, None
+        self.pending = {}
+
+
+@dataclass
+class WalkStats:
+    requests: int = 0
+    objects: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    per_endpoint: Counter[str] = field(default_factory=Counter)
+
+
+class Walker:
+    def __init__(
+        self,
+        session: StripeSession,
+        budget: Budget,
+        on_span: Callable[[Span], None],
+        *,
+        initial_latency: float = 0.3,
+    ) -> None:
+        self.session = session
+        self.budget = budget
+        self.on_span = on_span
+        self.stats = WalkStats()
+        self.chains: list[Chain] = []
+        self.forbidden: dict[str, StripeCallError] = {}
+        self.fatal: StripeCallError | None = None
+        self._latency = initial_latency
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._extractors: dict[str, Extractor] = {}
+        self._idle = asyncio.Event()
+
+    # --- running -----------------------------------------------------------------------
+    def add(self, chain: Chain) -> None:
+        self.chains.append(chain)
+        self._extractors.setdefault(chain.resource.key, Extractor(chain.resource))
+        task = asyncio.get_running_loop().create_task(self._run_chain(chain))
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self.fatal is None:
+            self.fatal = StripeCallError("unavailable", "The sync stopped on an internal error.")
+            self.stop()
+        if not self._tasks:
+            self._idle.set()
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """Waits until every chain is done (True) or the timeout passes (False)."""
+        if not self._tasks:
+            return True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        # Cancelling is safe at any await: a chain's state only changes between awaits, and
+        # what was not handed over as a completed span is simply read again next time.
+        for task in list(self._tasks):
+            task.cancel()
+
+    def remaining(self) -> list[tuple[str, int, int, str]]:
+        """(resource, start, end, purpose) still to read; consistent with spans handed over."""
+        return [
+            (c.resource.key, c.lo, c.done_to, c.purpose)
+            for c in self.chains
+            if not c.finished and c.lo < c.done_to
+        ]
+
+    # --- one chain -----------------------------------------------------------------------
+    async def _run_chain(self, chain: Chain) -> None:
+        resource = chain.resource
+        attempt = 0
+        while not chain.finished:
+            if resource.key in self.forbidden or self.fatal is not None:
+                return
+            await self.budget.acquire(resource.path)
+            params: dict[str, Any] = {
+                "limit": PAGE_SIZE,
+                "created": {"gte": chain.lo, "lt": chain.hi},
+            }
+            if chain.cursor is not None:
+                params["starting_after"] = chain.cursor
+            started = time.monotonic()
+            self.stats.requests += 1
+            self.stats.per_endpoint[resource.path] += 1
+            try:
+                page = await self.session.list(
+                    resource.path, params, dashboard_row=resource.dashboard_row
+                )
+            except StripeCallError as error:
+                attempt += 1
+                if not await self._recover(chain, error, attempt):
+                    return
+                continue
+            attempt = 0
+            self._latency = 0.8 * self._latency + 0.2 * (time.monotonic() - started)
+            self._absorb(chain, page.data, page.has_more)
+            if page.has_more and not chain.finished:
+                self._maybe_split(chain)
+
+    async def _recover(self, chain: Chain, error: StripeCallError, attempt: int) -> bool:
+        """Waits out what can be waited out; returns False when the chain must stop."""
+        if error.kind == "rate_limited":
+            self.stats.rate_limited += 1
+            await self.budget.pause(error.retry_after or min(2.0 ** min(attempt, 5) / 4, 8.0))
+            return True
+        if error.kind == "unavailable" and attempt < MAX_ATTEMPTS:
+            self.stats.retried += 1
+            await asyncio.sleep(min(2.0**attempt / 2, 16.0))
+            return True
+        if error.kind == "forbidden":
+            self.forbidden[chain.resource.key] = error
+            return False
+        if error.kind == "invalid" and chain.cursor is not None and attempt < 2:
+            chain.restart()  # e.g. the cursor's object vanished: read the bucket again
+            return True
+        if self.fatal is None:
+            self.fatal = error
+        self.stop()
+        return False
+
+    def _absorb(self, chain: Chain, objects: list[dict[str, Any]], has_more: bool) -> None:
+        extractor = self._extractors[chain.resource.key]
+        for obj in objects:
+            key = extractor.key(obj)
+            bucket = key.bucket
+            if bucket >= chain.done_to or bucket < chain.lo:
+                continue  # outside the range asked for: never count what is not ours
+            if chain.pending_bucket is None:
+                chain.pending_bucket = bucket
+            elif bucket < chain.pending_bucket:
+                self._complete(chain, bucket + BUCKET_SECONDS)
+                chain.pending_bucket = bucket
+            totals = chain.pending.get(key)
+            if totals is None:
+                totals = chain.pending[key] = [0, 0, 0, 0, 0]
+            extractor.add(totals, obj)
+        if objects:
+            chain.cursor = str(objects[-1]["id"])
+            chain.last_created = int(objects[-1]["created"])
+            chain.seen += len(objects)
+            self.stats.objects += len(objects)
+        if not has_more:
+            self._complete(chain, chain.lo)
+            chain.finished = True
+
+    def _complete(self, chain: Chain, low: int) -> None:
+        if low < chain.done_to:
+            self.on_span(Span(chain.resource.key, low, chain.done_to, chain.pending))
+            chain.done_to = low
+        chain.pending = {}
+
+    # --- splitting -----------------------------------------------------------------------
+    def _target(self, resource: Resource) -> int:
+        rate = min(self.budget.rates.per_endpoint, self.budget.rates.total)
+        return max(2, math.ceil(rate * self._latency * 1.3) + 1)
+
+    def _maybe_split(self, chain: Chain) -> None:
+        resource = chain.resource
+        alive = sum(1 for c in self.chains if c.resource is resource and not c.finished)
+        deficit = self._target(resource) - alive
+        if deficit <= 0 or chain.pending_bucket is None or chain.last_created is None:
+            return
+        span = chain.pending_bucket - chain.lo  # untouched buckets below the current one
+        if span < 2 * BUCKET_SECONDS:
+            return
+        density = chain.seen / max(1, chain.hi - chain.last_created)
+        pages_left = density * span / PAGE_SIZE
+        # Every chain ends on a part-filled page; give each at least two pages of work.
+        pieces = min(deficit + 1, int(pages_left / 2), span // BUCKET_SECONDS)
+        if pieces < 2:
+            return
+        bounds = [
+            chain.lo + (span * i // pieces) // BUCKET_SECONDS * BUCKET_SECONDS
+            for i in range(pieces)
+        ] + [chain.pending_bucket]
+        for low, high in itertools.pairwise(bounds[:-1]):
+            if low < high:
+                self.add(Chain(resource, low, high, chain.purpose))
+        chain.lo = bounds[-2]

@@ -1,0 +1,31 @@
+"""Background tasks. They carry a connection id, never a key: the worker opens the sealed
+key itself, only for the calls it makes (SPEC §4.2)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from chartivo.integrations.stripe.sync.engine import run_sync
+
+REFRESH_PRIORITY = 10
+BACKFILL_PRIORITY = 0
+
+
+@task(queue_name="refresh", priority=REFRESH_PRIORITY)
+def sync_connection(connection_id: int) -> None:
+    """First sync after a key is saved, and each periodic refresh.
+
+    A run reads for at most ``CHARTIVO_SYNC_SLICE_SECONDS``. What is left of a large first
+    sync goes to the back of the lower-priority ``backfill`` queue, so one huge account
+    never holds up the refreshes of the others.
+    """
+    report = run_sync(connection_id)
+    if report is not None and report.more_to_do:
+        continue_sync.enqueue(connection_id)
+
+
+@task(queue_name="backfill", priority=BACKFILL_PRIORITY)
+def continue_sync(connection_id: int) -> None:
+    report = run_sync(connection_id)
+    if report is not None and report.more_to_do:
+        continue_sync.enqueue(connection_id)

@@ -1,0 +1,40 @@
+"""The aggregate store: the only data Chartivo keeps about a merchant's payments."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from chartivo.integrations.stripe.models import StripeConnection
+
+
+class Aggregate(models.Model):
+    """Counts and sums of one resource's objects in one 15-minute UTC bucket.
+
+    Keyed by currency and two breakdown values (e.g. a charge's status and card brand).
+    Amounts are integers in the currency's minor unit, exactly as Stripe sends them.
+    """
+
+    connection = models.ForeignKey(StripeConnection, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=32)
+    bucket = models.BigIntegerField()  # Unix seconds, a multiple of 900
+    currency = models.CharField(max_length=3, blank=True)
+    dim1 = models.CharField(max_length=48, blank=True)
+    dim2 = models.CharField(max_length=48, blank=True)
+    count = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    captured = models.BigIntegerField(default=0)
+    fee = models.BigIntegerField(default=0)
+    net = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["connection", "resource", "bucket", "currency", "dim1", "dim2"],
+                name="one_aggregate_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}@{self.bucket} {self.currency} {self.dim1}/{self.dim2}"

@@ -1,0 +1,57 @@
+"""Writing and reading the aggregate store.
+
+Writes *replace* whole spans of buckets: a span read again from Stripe (a resumed range,
+a re-read after a refund) overwrites what was there, so nothing is ever counted twice and
+an emptied bucket is emptied here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chartivo.metrics.aggregation import COLUMNS, Span
+from chartivo.metrics.models import Aggregate
+
+
+def _merged(spans: Iterable[Span]) -> list[Span]:
+    """Adjacent spans of one resource become one, so one DELETE covers them."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.resource, s.start)):
+        last = out[-1] if out else None
+        if last is not None and last.resource == span.resource and last.end == span.start:
+            last.end = span.end
+            last.totals = {**last.totals, **span.totals}
+        else:
+            out.append(Span(span.resource, span.start, span.end, dict(span.totals)))
+    return out
+
+
+def replace_spans(connection_id: int, spans: Iterable[Span]) -> int:
+    """Writes spans (call inside a transaction); returns the number of rows written."""
+    rows: list[Aggregate] = []
+    for span in _merged(spans):
+        Aggregate.objects.filter(
+            connection_id=connection_id,
+            resource=span.resource,
+            bucket__gte=span.start,
+            bucket__lt=span.end,
+        ).delete()
+        for key, totals in span.totals.items():
+            rows.append(
+                Aggregate(
+                    connection_id=connection_id,
+                    resource=span.resource,
+                    bucket=key.bucket,
+                    currency=key.currency,
+                    dim1=key.dim1,
+                    dim2=key.dim2,
+                    **dict(zip(COLUMNS, totals, strict=True)),
+                )
+            )
+    Aggregate.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def prune_before(connection_id: int, bucket: int) -> int:
+    deleted, _ = Aggregate.objects.filter(connection_id=connection_id, bucket__lt=bucket).delete()
+    return deleted

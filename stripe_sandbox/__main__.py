@@ -1,0 +1,3 @@
+from stripe_sandbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Shared fixtures: a real Stripe sandbox process, users, and the worker run for real.
+
+The sandbox is started once per test process (pytest-xdist runs several) and never
+mocked. Tests that change Stripe data create their own sandbox account, so they never
+disturb each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from stripe_sandbox.testing import SandboxProcess
+
+_seeds = itertools.count(1000 + 97 * os.getpid() % 10_000)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
+    with SandboxProcess(
+        seed=42, charges=400, days=30, data_dir=tmp_path_factory.mktemp("sandbox")
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def stripe_api(sandbox: SandboxProcess, settings: Any) -> SandboxProcess:
+    """Points the app at the sandbox, as CHARTIVO_STRIPE_API_BASE does in the demo."""
+    settings.STRIPE_API_BASE = sandbox.api_base
+    return sandbox
+
+
+@pytest.fixture
+def account(stripe_api: SandboxProcess) -> Any:
+    """A fresh sandbox account of its own (keys by name), for tests that change data."""
+    return stripe_api.control.create_account(seed=next(_seeds), charges=150, days=30)
+
+
+@pytest.fixture
+def owner(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("owner@example.com", "a long password 1")
+
+
+@pytest.fixture
+def owner_client(owner: Any) -> Client:
+    client = Client()
+    client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def run_worker() -> None:
+    """Runs every queued task to the end, as the background worker would, then returns."""
+    call_command(
+        "db_worker",
+        queue_name="refresh,backfill",
+        batch=True,
+        no_startup_delay=True,
+        interval=0,
+        reload=False,
+        verbosity=0,
+    )
