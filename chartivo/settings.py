@@ -170,6 +170,7 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("CHARTIVO_STATIC_ROOT", str(STATE_DIR / "static")))
 STATICFILES_DIRS = [
+    BASE_DIR / "chartivo" / "static",
     # Chart.js comes from npm (package.json); it is served by the app, never from a CDN.
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]

@@ -59,12 +59,15 @@ def _wait_http(url: str, what: str, timeout: float = 60) -> None:
     raise SystemExit(f"{what} did not answer at {url} within {timeout:.0f}s")
 
 
-def _sandbox_keys() -> dict[str, str]:
-    url = f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox/keys"
+def _get_json(path: str) -> Any:
+    url = f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox/{path}"
     with urllib.request.urlopen(url, timeout=5) as response:
-        listed: Any = json.load(response)
-    entries = listed.get("keys", listed) if isinstance(listed, dict) else listed
-    return {str(e["name"]): str(e["key"]) for e in entries if e.get("account_default", True)}
+        return json.load(response)
+
+
+def _sandbox_keys() -> dict[str, str]:
+    account = _get_json("health")["default_account"]
+    return {str(e["name"]): str(e["key"]) for e in _get_json(f"keys?account={account}")["data"]}
 
 
 def run_demo(args: list[str]) -> int:

@@ -1,0 +1,74 @@
+"""Fixtures for the sandbox's own tests: one sandbox process per test worker, fresh accounts
+for tests that change data, and Stripe's published schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # the package may not be installed (editable) yet
+    sys.path.insert(0, str(REPO))
+
+from sandbox_support import Api  # noqa: E402
+
+from stripe_sandbox.testing import CreatedAccount, SandboxProcess  # noqa: E402
+
+STRIPE_DIR = Path(os.environ.get("CHARTIVO_STRIPE_SPEC_DIR", REPO.parent / "shared" / "stripe"))
+
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxProcess]:
+    """Rate limits off: tests that exercise them set their own, per account."""
+    with SandboxProcess(
+        seed="tests", charges=400, days=20, test_rate=0, live_rate=0, endpoint_rate=0
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def account(sandbox: SandboxProcess, request: pytest.FixtureRequest) -> CreatedAccount:
+    """A small account of its own for a test that changes data."""
+    return sandbox.control.create_account(
+        seed=request.node.nodeid, charges=60, days=10, modes=["test", "live"]
+    )
+
+
+@pytest.fixture
+def api_factory(sandbox: SandboxProcess) -> Iterator[Any]:
+    made: list[Api] = []
+
+    def make(key: str | None) -> Api:
+        api = Api(sandbox.api_base, key)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        api.client.close()
+
+
+@pytest.fixture(scope="session")
+def schema_defs() -> dict[str, Any]:
+    path = STRIPE_DIR / "schemas-2023-08-16.json"
+    if not path.exists():
+        pytest.skip(f"Stripe's schemas are not at {path}")
+    defs: dict[str, Any] = json.loads(path.read_text())["$defs"]
+    return defs
+
+
+@pytest.fixture(scope="session")
+def openapi() -> dict[str, Any]:
+    path = STRIPE_DIR / "openapi-subset-2023-08-16.json"
+    if not path.exists():
+        pytest.skip(f"Stripe's OpenAPI subset is not at {path}")
+    spec: dict[str, Any] = json.loads(path.read_text())
+    return spec
