@@ -30,7 +30,10 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_
     )
 
 # Key-encryption keys for stored Stripe keys: "id:base64key", comma-separated, newest first.
-_encryption_keys = env_list("CHARTIVO_ENCRYPTION_KEYS", [env_secret("CHARTIVO_ENCRYPTION_KEYS")])
+# A file (CHARTIVO_ENCRYPTION_KEYS_FILE) may list them one per line or comma-separated too.
+_encryption_keys = [
+    entry.strip() for entry in env_secret("CHARTIVO_ENCRYPTION_KEYS").replace("\n", ",").split(",")
+]
 if not any(_encryption_keys) and DEBUG:
     _encryption_keys = [development_key_entry(STATE_DIR / "dev-encryption-key")]
 try:
@@ -151,6 +154,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error reports (the DEBUG page, e-mails to ADMINS) list every frame's variables; the SDK's
+# frames hold the key under names no ``sensitive_variables`` can know, so the finished
+# report is masked as a whole.
+DEFAULT_EXCEPTION_REPORTER = "chartivo.lib.redaction.KeyMaskingExceptionReporter"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

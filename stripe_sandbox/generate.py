@@ -17,7 +17,7 @@ import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -129,6 +129,25 @@ REFUND_REASON = _weights(_REFUND_REASON)
 DISPUTE_REASON = _weights(_DISPUTE_REASON)
 DISPUTE_RECENT = _weights(_DISPUTE_STATUS_RECENT)
 DISPUTE_OLD = _weights(_DISPUTE_STATUS_OLD)
+
+
+class TxnMaker(Protocol):
+    """Writes a balance transaction and returns it (generation and API writes differ in
+    where it goes, not in what it is)."""
+
+    def __call__(
+        self,
+        created: int,
+        *,
+        amount: int,
+        currency: str,
+        fee: int,
+        type_: str,
+        category: str,
+        source: str,
+        description: str | None,
+        fee_description: str = "Stripe processing fees",
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -489,9 +508,9 @@ def _refunds(data: _Dataset, refunds: list[tuple[Any, ...]]) -> None:
 
 
 def dispute_withdrawal(
-    data_txn: Any, when: int, dispute_id: str, charge_id: str, amount: int, currency: str
+    make_txn: TxnMaker, when: int, dispute_id: str, charge_id: str, amount: int, currency: str
 ) -> dict[str, Any]:
-    result: dict[str, Any] = data_txn(
+    return make_txn(
         when,
         amount=-amount,
         currency=currency,
@@ -502,13 +521,13 @@ def dispute_withdrawal(
         description=f"Chargeback withdrawal for {charge_id}",
         fee_description="Dispute fee",
     )
-    return result
 
 
 def dispute_reversal(
-    data_txn: Any, when: int, dispute_id: str, charge_id: str, amount: int, currency: str
+    make_txn: TxnMaker, when: int, dispute_id: str, charge_id: str, amount: int, currency: str
 ) -> dict[str, Any]:
-    result: dict[str, Any] = data_txn(
+    """Won: the amount comes back and, as in the US, so does the dispute fee."""
+    return make_txn(
         when,
         amount=amount,
         currency=currency,
@@ -519,7 +538,6 @@ def dispute_reversal(
         description=f"Chargeback reversal for {charge_id}",
         fee_description="Dispute fee refund",
     )
-    return result
 
 
 def _disputes(data: _Dataset, disputes: list[tuple[Any, ...]]) -> None:

@@ -46,10 +46,28 @@ class Route:
 # -- reads ----------------------------------------------------------------------------------
 
 
+def _other_mode(ctx: Ctx, table: str, object_id: str, exc: errors.StripeError) -> None:
+    """Stripe tells when a missing id exists in the other mode; so does the sandbox."""
+    other = "test" if ctx.dataset.livemode else "live"
+    dataset = ctx.sandbox.registry.dataset(ctx.dataset.account, other)
+    if dataset is not None and ctx.sandbox.store.position(table, dataset.ds, object_id):
+        mine = "live" if ctx.dataset.livemode else "test"
+        exc.body["error"]["message"] += (
+            f"; a similar object exists in {other} mode, but a {mine} mode key was used to "
+            "make this request."
+        )
+
+
 def _list(resource: listing.Resource) -> Handler:
     def handle(ctx: Ctx) -> tuple[int, bytes]:
         request = listing.parse_list(ctx.query, resource)
-        return 200, listing.run_list(ctx.sandbox.store, ctx.dataset.ds, resource, request)
+        try:
+            return 200, listing.run_list(ctx.sandbox.store, ctx.dataset.ds, resource, request)
+        except errors.StripeError as exc:
+            cursor = request.starting_after or request.ending_before
+            if exc.status == 404 and cursor:
+                _other_mode(ctx, resource.table, cursor, exc)
+            raise
 
     return handle
 
@@ -73,7 +91,9 @@ def _retrieve(resource: listing.Resource) -> Handler:
         store = ctx.sandbox.store
         body = store.body(resource.table, ctx.dataset.ds, ctx.object_id)
         if body is None:
-            raise errors.no_such(resource.object_name, ctx.object_id, "id")
+            exc = errors.no_such(resource.object_name, ctx.object_id, "id")
+            _other_mode(ctx, resource.table, ctx.object_id, exc)
+            raise exc
         if fields:
             body = listing.expand(store, ctx.dataset.ds, [body], fields)[0]
         return 200, body

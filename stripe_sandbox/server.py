@@ -199,7 +199,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
     request_id = ids.request_id()
     account: str | None = None
     mode: str | None = None
-    endpoint = f"{request.method} {request.path}"
+    endpoint = f"{request.method} (unrecognized)"
     status = 500
     waited = False
     try:
@@ -254,6 +254,14 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
             if not waited:
                 await _wait(sandbox.faults.latency_seconds(sandbox.faults.for_account(account)))
             status = exc.status
+            if account is not None and exc.status in (400, 402, 404):
+                # Stripe links the request in the Dashboard once it knows the account.
+                test = "" if mode == "live" else "test/"
+                error = dict(exc.body["error"])
+                error["request_log_url"] = (
+                    f"https://dashboard.stripe.com/{test}logs/{request_id}?t={int(time.time())}"
+                )
+                exc.body = {"error": dict(sorted(error.items()))}
             return _respond(exc.status, orjson.dumps(exc.body), request_id, exc.headers)
         except (asyncio.CancelledError, ConnectionResetError):
             status = DROPPED

@@ -7,6 +7,7 @@ sends them), all in one SQLite transaction.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -451,7 +452,7 @@ class Writer:
             if not inquiry:
                 txns.append(
                     generate.dispute_withdrawal(
-                        lambda *a, **k: self._txn(dataset, *a, **k),
+                        functools.partial(self._txn, dataset),
                         now,
                         dispute_id,
                         charge_id,
@@ -503,7 +504,7 @@ class Writer:
                 if outcome == "won":
                     dispute["balance_transactions"].append(
                         generate.dispute_reversal(
-                            lambda *a, **k: self._txn(dataset, *a, **k),
+                            functools.partial(self._txn, dataset),
                             now,
                             dispute_id,
                             dispute["charge"],

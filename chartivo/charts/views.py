@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chartivo.accounts.models import User
 from chartivo.charts.forms import ChartForm
 from chartivo.charts.models import Chart
+from chartivo.charts.presentation import currency_order, figure_tables, headline
 from chartivo.charts.query import ChartSpec, SpecError, chart_data, resolve
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.connect import availability
@@ -76,6 +77,7 @@ def render_payload(
     percent = sync.metric_syncing(spec.metric)
     data = chart_data(connection.pk, resolved)
     payload["chart"] = chart_json(data)
+    payload["currencies"] = currency_order(payload["chart"])
     if percent is not None:
         payload.update(
             state="syncing",
@@ -102,14 +104,17 @@ def home(request: HttpRequest) -> HttpResponse:
     connection = _connection(user)
     sync = status_of(connection) if connection else None
     page = Paginator(user.charts.all(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    cards = [
-        {
-            "chart": chart,
-            "payload": render_payload(spec_of(chart), connection, sync),
-            "payload_id": f"payload-{chart.pk}",
-        }
-        for chart in page.object_list
-    ]
+    cards = []
+    for chart in page.object_list:
+        payload = render_payload(spec_of(chart), connection, sync)
+        cards.append(
+            {
+                "chart": chart,
+                "payload": payload,
+                "headline": headline(payload["chart"]) if payload["chart"] else None,
+                "trend_id": f"trend-{chart.pk}",
+            }
+        )
     return render(
         request,
         "charts/home.html",
@@ -194,6 +199,7 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         {
             "chart": chart,
             "payload": payload,
+            "tables": figure_tables(payload["chart"], chart.name) if payload["chart"] else [],
             "connection": connection,
             "sync": sync,
             "metric": METRICS[chart.metric],

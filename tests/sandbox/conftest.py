@@ -17,12 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # the package may not be installed (editable) yet
     sys.path.insert(0, str(REPO))
 
-from sandbox_support import Api  # noqa: E402
-
 from stripe_sandbox.testing import CreatedAccount, SandboxProcess  # noqa: E402
 
 STRIPE_DIR = Path(os.environ.get("CHARTIVO_STRIPE_SPEC_DIR", REPO.parent / "shared" / "stripe"))
-
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +37,37 @@ def account(sandbox: SandboxProcess, request: pytest.FixtureRequest) -> CreatedA
     return sandbox.control.create_account(
         seed=request.node.nodeid, charges=60, days=10, modes=["test", "live"]
     )
+
+
+class Api:
+    """Raw HTTP to the sandbox with a key, for what the SDK hides (headers, exact bodies)."""
+
+    def __init__(self, api_base: str, key: str | None) -> None:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.client = httpx.Client(base_url=api_base, headers=headers, timeout=30)
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return self.client.get(path, params=params)
+
+    def ok(self, path: str, **params: Any) -> dict[str, Any]:
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def all(self, endpoint: str, **params: Any) -> list[dict[str, Any]]:
+        """Every object of a list, newest first, following starting_after."""
+        out: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page_params = dict(params, limit=100)
+            if cursor:
+                page_params["starting_after"] = cursor
+            page = self.ok(f"/v1/{endpoint}", **page_params)
+            out.extend(page["data"])
+            if not page["has_more"]:
+                return out
+            cursor = page["data"][-1]["id"]
 
 
 @pytest.fixture

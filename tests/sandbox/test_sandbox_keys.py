@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ DEFAULT_NAMES = {
 
 
 def test_default_keys_look_like_stripes(sandbox: SandboxProcess):
-    assert DEFAULT_NAMES <= set(sandbox.keys)
+    assert set(sandbox.keys) >= DEFAULT_NAMES
     prefixes = {
         "secret": "sk_test_",
         "secret_live": "sk_live_",
@@ -105,7 +106,7 @@ def test_missing_permission_is_403_naming_it(
         "would allow this request to continue."
     )
     client = stripe.StripeClient(key, base_addresses={"api": sandbox.api_base})
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "/v1/disputes": client.v1.disputes.list,
         "/v1/disputes/dp_anything": lambda: client.v1.disputes.retrieve("dp_anything"),
         "/v1/events": client.v1.events.list,
@@ -164,7 +165,16 @@ def test_modes_are_separate_datasets(sandbox: SandboxProcess, api_factory):
     assert not test_ids & {c["id"] for c in live}
     other = test_api.get(f"/v1/charges/{live[0]['id']}")
     assert other.status_code == 404
-    assert other.json()["error"]["code"] == "resource_missing"
+    error = other.json()["error"]
+    assert error["code"] == "resource_missing" and error["param"] == "id"
+    assert error["message"] == (
+        f"No such charge: '{live[0]['id']}'; a similar object exists in live mode, but a "
+        "test mode key was used to make this request."
+    )
+    assert error["request_log_url"].startswith("https://dashboard.stripe.com/test/logs/req_")
+    cursor = test_api.get("/v1/charges", starting_after=live[0]["id"])
+    assert cursor.status_code == 404 and cursor.json()["error"]["param"] == "starting_after"
+    assert "exists in live mode" in cursor.json()["error"]["message"]
     assert api_factory(sandbox.keys["restricted_live"]).ok("/v1/balance")["livemode"] is True
 
 
@@ -184,7 +194,8 @@ def test_revoking_a_key_in_use_rejects_the_next_request(
     response = api.get("/v1/charges")
     assert response.status_code == 401
     assert response.json()["error"]["message"].startswith("Invalid API Key provided: rk_test_")
-    assert [k for k in sandbox.control.keys(account.id) if k["key"] == key][0]["revoked"]
+    listed = sandbox.control.keys(account.id)
+    assert next(k for k in listed if k["key"] == key)["revoked"]
     sandbox.control.revoke_key(key, revoked=False)
     assert api.get("/v1/charges").status_code == 200
 
@@ -219,7 +230,8 @@ def test_keys_file_adds_keys(tmp_path: Path):
         )
     )
     with SandboxProcess(charges=20, days=5, keys_file=keys_file) as process:
-        listed = {k["name"]: k for k in process.control.keys()}
+        everything = process.control.keys()
+        listed = {k["name"]: k for k in everything}
         assert listed["reporting"]["permissions"] == ["rak_charge_read"]
         assert listed["reporting"]["key"].startswith("rk_live_")
         assert process.keys["ops"].startswith("sk_test_")

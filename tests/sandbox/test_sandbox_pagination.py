@@ -231,7 +231,8 @@ def test_sdk_auto_pagination_matches_the_oracle(sandbox: SandboxProcess, world: 
     # The SDK pages backwards when it starts with ending_before.
     oldest = world.order["charges"][-1][0]
     backwards = [
-        c.id for c in client.v1.charges.list({"limit": 4, "ending_before": oldest}).auto_paging_iter()
+        c.id
+        for c in client.v1.charges.list({"limit": 4, "ending_before": oldest}).auto_paging_iter()
     ]
     assert sorted(backwards, key=world.rank["charges"].__getitem__) == [
         oid for oid, _ in world.order["charges"][:-1]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 import stripe
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from chartivo.integrations.stripe.models import seal_context
 from chartivo.lib.redaction import mask_stripe_keys
@@ -144,6 +145,8 @@ class StripeSession:
     ``aclose()``; use it as ``async with StripeSession.for_connection(c) as session``.
     """
 
+    # Everything below this frame (the SDK's own) holds the key under other names.
+    @sensitive_variables()
     def __init__(self, secret: str, *, max_connections: int = 64) -> None:
         self._http = _PooledHTTPXClient(
             timeout=settings.STRIPE_TIMEOUT_SECONDS, max_connections=max_connections
@@ -183,9 +186,11 @@ class StripeSession:
         return Page(data=body.get("data", []), has_more=bool(body.get("has_more")))
 
 
+@sensitive_variables()
 def open_key(connection: StripeConnection) -> str:
     return settings.CHARTIVO_KEYRING.open(connection.sealed_key, context=connection.seal_context)
 
 
+@sensitive_variables()
 def seal_key(secret: str, *, owner_id: int) -> str:
     return settings.CHARTIVO_KEYRING.seal(secret, context=seal_context(owner_id))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from django.views.decorators.debug import sensitive_variables
+
 from chartivo.integrations.stripe.catalogue import (
     EVENTS_DASHBOARD_ROW,
     EVENTS_PATH,
@@ -31,6 +33,7 @@ def _targets() -> dict[str, tuple[str, str]]:
     return targets
 
 
+@sensitive_variables("secret")
 async def _probe(secret: str) -> ProbeResult:
     targets = _targets()
     async with StripeSession(secret, max_connections=len(targets)) as session:
@@ -60,6 +63,8 @@ async def _probe(secret: str) -> ProbeResult:
     return ProbeResult(readable=readable, problems=problems)
 
 
+# Hides every variable of the frames below too: the SDK's hold the key as ``api_key``.
+@sensitive_variables()
 def probe_key(secret: str) -> ProbeResult:
     """Raises ``StripeCallError`` when the key cannot be verified (rejected, Stripe down)."""
     return asyncio.run(_probe(secret))

@@ -63,8 +63,33 @@
     window.setTimeout(poll, 2000);
   }
 
+  // Keeps "Synced 5 minutes ago" true while a page stays open, in the words of the
+  // server's `ago` filter (chartivo/charts/templatetags/relative_time.py).
+  function wordsAgo(seconds) {
+    var units = [[86400, "day"], [3600, "hour"], [60, "minute"]];
+    for (var i = 0; i < units.length; i++) {
+      if (seconds >= units[i][0]) {
+        var count = Math.floor(seconds / units[i][0]);
+        return count + " " + units[i][1] + (count === 1 ? "" : "s") + " ago";
+      }
+    }
+    return "just now";
+  }
+
+  function setupRelativeTimes() {
+    var times = document.querySelectorAll("time[data-relative]");
+    if (!times.length) return;
+    window.setInterval(function () {
+      times.forEach(function (time) {
+        var then = Date.parse(time.getAttribute("datetime"));
+        if (!isNaN(then)) time.textContent = wordsAgo(Math.max(0, (Date.now() - then) / 1000));
+      });
+    }, 30000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupProfileMenu();
     setupSyncStatus();
+    setupRelativeTimes();
   });
 })();

@@ -61,6 +61,21 @@
     });
   }
 
+  // One currency at a time: amounts in different currencies share no scale (¥10,000 is
+  // about $65), so the chart draws the chosen currency's series and the page offers the
+  // others in the currency switcher. Counts without a currency have the code "".
+  function inCurrency(chartData, currency) {
+    if (!chartData || currency == null) return chartData;
+    return {
+      labels: chartData.labels,
+      series: chartData.series.filter(function (s) { return s.currency === currency; }),
+    };
+  }
+
+  function firstCurrency(payload) {
+    return payload && payload.currencies && payload.currencies.length ? payload.currencies[0] : null;
+  }
+
   function draw(canvas, chartData, type, existing) {
     if (existing) existing.destroy();
     if (!chartData || !chartData.series.length) return null;
@@ -117,30 +132,57 @@
     if (!section || !canvas || !window.Chart) return;
     var payload = readJson("chart-payload");
     var type = section.dataset.chartType;
-    var chart = draw(canvas, payload.chart, type, null);
+    var title = document.querySelector("h1") ? document.querySelector("h1").textContent : "Chart";
+    var currency = firstCurrency(payload);
+    var chart = null;
+
+    function redraw() {
+      chart = draw(canvas, inCurrency(payload.chart, currency), type, chart);
+      canvas.setAttribute("aria-label", title + (currency ? " in " + currency : "") +
+        ": every figure is in the table Figures by period");
+    }
+
+    var switcher = document.getElementById("currency-switcher");
+    if (switcher) {
+      switcher.addEventListener("change", function (event) {
+        if (event.target.name !== "currency") return;
+        currency = event.target.value;
+        redraw();
+      });
+    }
+    redraw();
+
     if (payload.state === "syncing") {
       var poll = function () {
         fetch(section.dataset.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (next) {
-          chart = draw(canvas, next.chart, type, chart);
+          if (next.state !== "syncing") {
+            // Synced: the page's totals, tables and currency switcher come from the server.
+            window.location.reload();
+            return;
+          }
+          payload = next;
+          if ((next.currencies || []).indexOf(currency) < 0) currency = firstCurrency(next);
+          redraw();
           renderStatus(document.getElementById("chart-status"), next);
-          if (next.state === "syncing") window.setTimeout(poll, 3000);
+          window.setTimeout(poll, 3000);
         }).catch(function () { window.setTimeout(poll, 5000); });
       };
       window.setTimeout(poll, 3000);
     }
   }
 
+  // Home cards: the main series' trend, small and without axes; the card's text holds
+  // the figures.
   function setupSparklines() {
     document.querySelectorAll("canvas.sparkline").forEach(function (canvas) {
-      var payload = readJson(canvas.dataset.payloadId);
-      if (!payload || !payload.chart || !payload.chart.series.length || !window.Chart) return;
-      var s = payload.chart.series[0];
+      var trend = readJson(canvas.dataset.trendId);
+      if (!trend || !window.Chart) return;
       new window.Chart(canvas, {
         type: "line",
-        data: { labels: payload.chart.labels, datasets: [{ data: s.values, borderColor: PALETTE[0], pointRadius: 0, borderWidth: 2, fill: false }] },
+        data: { labels: trend.labels, datasets: [{ data: trend.values, borderColor: PALETTE[0], backgroundColor: PALETTE[0] + "22", pointRadius: 0, borderWidth: 2, fill: true, tension: 0.2 }] },
         options: { responsive: true, maintainAspectRatio: false, animation: false, events: [],
           plugins: { legend: { display: false }, tooltip: { enabled: false } },
-          scales: { x: { display: false }, y: { display: false } } },
+          scales: { x: { display: false }, y: { display: false, beginAtZero: true } } },
       });
     });
   }
@@ -177,7 +219,7 @@
       fill(breakdown, catalogue[m].breakdowns, true);
       breakdown.disabled = catalogue[m].breakdowns.length === 0;
       if (nameInput && !nameInput.dataset.touched) {
-        var label = form.querySelector("label[for=metric-" + m + "] .metric-name");
+        var label = form.querySelector("label[for=metric-" + m + "]");
         nameInput.placeholder = label ? label.textContent : "";
       }
     }
@@ -196,7 +238,15 @@
         .then(function (payload) {
           renderStatus(status, payload);
           var type = (form.querySelector("[name=chart_type]:checked") || {}).value || "line";
-          chart = draw(canvas, payload.chart, type, chart);
+          var currency = firstCurrency(payload);
+          var others = (payload.currencies || []).length - 1;
+          if (currency && others > 0) {
+            var note = document.createElement("p");
+            note.textContent = "Preview in " + currency + "; the saved chart switches between " +
+              (others + 1) + " currencies.";
+            status.appendChild(note);
+          }
+          chart = draw(canvas, inCurrency(payload.chart, currency), type, chart);
           if (!payload.chart && chart) { chart.destroy(); chart = null; }
         })
         .catch(function (error) { if (error.name !== "AbortError") status.textContent = "The preview could not be loaded."; });

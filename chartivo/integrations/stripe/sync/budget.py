@@ -1,13 +1,18 @@
 """The request budget for one Stripe account: pacing, not counting.
 
-Each request reserves the next free slot of a schedule spaced 1/rate apart (GCRA), both
-for the account and for its endpoint, and sleeps until its slot. Requests therefore leave
-evenly spaced at exactly the budget, which Stripe's token bucket (one second of burst)
-never answers with a 429, and enough of them wait in line to keep the budget full.
+Two schedules (GCRA, the "virtual scheduling" form of a token bucket): one for the whole
+account, one per endpoint. A request may go when it is not early for either schedule;
+each request moves both schedules on by one interval (1/rate). Slots are never reserved
+ahead: a request that must wait sleeps until the earliest moment it could go and asks
+again, so one endpoint's queue can never hold back another endpoint's share of the total.
 
-``RedisBudget`` keeps the schedule in Redis so that every worker process syncing the
-account shares it; ``LocalBudget`` is the same schedule in one process, for the embedded
-default where a single worker runs.
+A small tolerance lets a request that woke a few milliseconds late catch up, so timer
+jitter does not slowly eat the budget; it allows a burst of at most ``tolerance`` seconds
+of requests, far less than the one second Stripe's token bucket absorbs.
+
+``RedisBudget`` keeps both schedules in Redis so that every worker process syncing the
+account shares them; ``LocalBudget`` keeps them in the process, for the embedded default
+where a single worker runs.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+TOLERANCE_SECONDS = 0.1
 
 MODE_LIMITS = {"live": 100.0, "test": 25.0}  # Stripe's read limits per account (NOTES.md)
 ENDPOINT_LIMIT = 25.0
@@ -61,40 +68,49 @@ class Budget(Protocol):
 class LocalBudget:
     def __init__(self, rates: Rates) -> None:
         self.rates = rates
-        self._next_total = 0.0
-        self._next_endpoint: dict[str, float] = defaultdict(float)
+        self._total = 0.0  # the total schedule's next slot (time.monotonic seconds)
+        self._endpoint: dict[str, float] = defaultdict(float)
 
     async def acquire(self, endpoint: str) -> None:
-        now = time.monotonic()
-        slot = max(now, self._next_total, self._next_endpoint[endpoint])
-        self._next_total = slot + 1 / self.rates.total
-        self._next_endpoint[endpoint] = slot + 1 / self.rates.per_endpoint
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        while True:
+            now = time.monotonic()
+            ready = max(self._total, self._endpoint[endpoint]) - TOLERANCE_SECONDS
+            if now >= ready:
+                floor = now - TOLERANCE_SECONDS
+                self._total = max(self._total, floor) + 1 / self.rates.total
+                self._endpoint[endpoint] = (
+                    max(self._endpoint[endpoint], floor) + 1 / self.rates.per_endpoint
+                )
+                return
+            await asyncio.sleep(ready - now)
 
     async def pause(self, seconds: float) -> None:
-        self._next_total = max(self._next_total, time.monotonic() + seconds)
+        self._total = max(self._total, time.monotonic() + seconds)
 
 
-# Reserves a slot in both schedules atomically, on Redis's clock (shared by every machine).
-# Returns how many microseconds the caller must wait for its slot.
-_RESERVE = """
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
-local next_total = tonumber(redis.call('GET', KEYS[1]) or '0')
-local next_endpoint = tonumber(redis.call('GET', KEYS[2]) or '0')
-local slot = math.max(now, next_total, next_endpoint)
-local ttl = 60000
-redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[1])), 'PX', ttl)
-redis.call('SET', KEYS[2], tostring(slot + tonumber(ARGV[2])), 'PX', ttl)
-return slot - now
+# Both schedules on Redis's clock (shared by every machine), in microseconds. Returns 0
+# when the request may go (and moves both schedules on), else how long to wait.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tolerance = tonumber(ARGV[3])
+local total = tonumber(redis.call('GET', KEYS[1]) or '0')
+local endpoint = tonumber(redis.call('GET', KEYS[2]) or '0')
+local ready = math.max(total, endpoint) - tolerance
+if now < ready then
+  return ready - now
+end
+local floor = now - tolerance
+redis.call('SET', KEYS[1], tostring(math.max(total, floor) + tonumber(ARGV[1])), 'PX', 60000)
+redis.call('SET', KEYS[2], tostring(math.max(endpoint, floor) + tonumber(ARGV[2])), 'PX', 60000)
+return 0
 """
 
 _PAUSE = """
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
-local next_total = tonumber(redis.call('GET', KEYS[1]) or '0')
-redis.call('SET', KEYS[1], tostring(math.max(next_total, now + tonumber(ARGV[1]))), 'PX', 60000)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local total = tonumber(redis.call('GET', KEYS[1]) or '0')
+redis.call('SET', KEYS[1], tostring(math.max(total, now + tonumber(ARGV[1]))), 'PX', 60000)
 return 0
 """
 
@@ -106,18 +122,21 @@ class RedisBudget:
         self.rates = rates
         self._redis = aioredis.Redis.from_url(redis_url)
         self._prefix = f"chartivo:budget:{account_key}"
-        self._reserve = self._redis.register_script(_RESERVE)
+        self._acquire = self._redis.register_script(_ACQUIRE)
         self._pause = self._redis.register_script(_PAUSE)
-        self._total_interval = round(1_000_000 / rates.total)
-        self._endpoint_interval = round(1_000_000 / rates.per_endpoint)
+        self._args = [
+            round(1_000_000 / rates.total),
+            round(1_000_000 / rates.per_endpoint),
+            round(1_000_000 * TOLERANCE_SECONDS),
+        ]
 
     async def acquire(self, endpoint: str) -> None:
-        wait_us = await self._reserve(
-            keys=[f"{self._prefix}:total", f"{self._prefix}:endpoint:{endpoint}"],
-            args=[self._total_interval, self._endpoint_interval],
-        )
-        if int(wait_us) > 0:
-            await asyncio.sleep(int(wait_us) / 1_000_000)
+        keys = [f"{self._prefix}:total", f"{self._prefix}:endpoint:{endpoint}"]
+        while True:
+            wait_us = int(await self._acquire(keys=keys, args=self._args))
+            if wait_us <= 0:
+                return
+            await asyncio.sleep(wait_us / 1_000_000)
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{self._prefix}:total"], args=[round(seconds * 1_000_000)])

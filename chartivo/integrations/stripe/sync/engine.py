@@ -9,6 +9,7 @@ the ranges still left, so a run can be killed at any moment and resumed.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 FLUSH_SECONDS = 1.0
+PROGRESS_LOG_SECONDS = 10.0
 RETRY_SOON_SECONDS = 60  # after Stripe was unreachable
 
 
@@ -83,8 +85,11 @@ class _Run:
         connection, states = prepared
         walker: Walker | None = None
         error_kind = ""
-        async with StripeSession.for_connection(connection) as session:
-            budget = budget_for(mode=connection.mode, account_key=f"connection-{connection.pk}")
+        budget = budget_for(mode=connection.mode, account_key=f"connection-{connection.pk}")
+        # Enough connections for the requests the budget keeps in flight (rate × latency),
+        # and no more: httpx scans its whole pool for every request.
+        pool = math.ceil(budget.rates.total * 0.6) + 4
+        async with StripeSession.for_connection(connection, max_connections=pool) as session:
             try:
                 ranges = await _db(self._pending_ranges)(connection, states)
                 if not ranges:
@@ -123,12 +128,24 @@ class _Run:
         return self.report
 
     async def _drive(self, walker: Walker) -> None:
+        next_log = time.monotonic() + PROGRESS_LOG_SECONDS
         while not await walker.wait(timeout=FLUSH_SECONDS):
             if time.monotonic() >= self.deadline:
                 walker.stop()
                 await walker.wait()
                 break
             await self._flush(walker)
+            if time.monotonic() >= next_log:
+                next_log += PROGRESS_LOG_SECONDS
+                logger.info(
+                    "sync.progress",
+                    extra={
+                        "connection": self.connection_id,
+                        "requests": walker.stats.requests,
+                        "objects": walker.stats.objects,
+                        "chains": sum(1 for c in walker.chains if not c.finished),
+                    },
+                )
         await self._flush(walker)
 
     async def _flush(self, walker: Walker) -> None:

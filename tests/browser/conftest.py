@@ -1,0 +1,242 @@
+"""Real Chromium (Debian's, never a downloaded one) driving the app as the guide's user does.
+
+One Chromium per test process, a fresh browser context per test. The app runs in-process
+on pytest-django's ``live_server``; the Stripe sandbox is the suite's own process. Every
+page a test opens is watched: a console error, an uncaught exception or a
+Content-Security-Policy violation fails the test, and so does a Stripe key in any
+response the browser receives or in any page it shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+
+from stripe_sandbox.testing import SandboxProcess
+from tests.browser.secret import Secret
+from tests.conftest import run_worker
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "browser"
+DOCS_SHOTS = REPO / "docs" / "walkthrough"
+CHROMIUM = os.environ.get("CHARTIVO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Set CHARTIVO_UPDATE_DOCS=1 to refresh the screenshots the README's walkthrough shows.
+UPDATE_DOCS = os.environ.get("CHARTIVO_UPDATE_DOCS") == "1"
+FORM_ERROR_STATUS = "the server responded with a status of 400 (Bad Request)"
+_CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + event.blockedURI);
+});
+"""
+
+
+class BrowserLoop:
+    """Keeps Playwright's event loop from leaking into the rest of the test process.
+
+    Playwright's sync API marks its asyncio loop as *running* in the test thread between
+    calls. Django's ORM refuses to run while a loop runs, and ``async_to_sync`` (the sync
+    engine's entry point) refuses too. So the loop is marked running only while a browser
+    test drives the page, and unmarked around the app's own work (``paused``) and between
+    tests, so that the other tests of this process never see it.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def resume(self) -> None:
+        asyncio._set_running_loop(self.loop)
+
+    def pause(self) -> None:
+        asyncio._set_running_loop(None)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
+
+
+@dataclass
+class BrowserSession:
+    browser: Browser
+    loop: BrowserLoop
+
+
+@pytest.fixture(scope="session")
+def browser_session() -> Iterator[BrowserSession]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    playwright = sync_playwright().start()
+    loop = BrowserLoop(asyncio.get_running_loop())
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    loop.pause()
+    try:
+        yield BrowserSession(browser, loop)
+    finally:
+        loop.resume()
+        browser.close()
+        playwright.stop()
+
+
+@dataclass
+class Watch:
+    """What the browser saw that a test must not accept."""
+
+    errors: list[str] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)  # where a secret showed up (never what)
+    unread: list[str] = field(default_factory=list)
+
+    def check_text(self, where: str, text: str) -> None:
+        for secret in self.secrets:
+            if secret.is_in(text):
+                self.leaks.append(f"{secret.name} in {where}")
+
+
+class Shots:
+    """A screenshot of each step, numbered in order, in artifacts/browser/<test>/."""
+
+    def __init__(self, page: Page, folder: Path, watch: Watch) -> None:
+        self.page = page
+        self.folder = folder
+        self.watch = watch
+        self.count = 0
+
+    def take(self, step: str, *, doc: str | None = None) -> None:
+        self.count += 1
+        name = f"{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower()).strip('-')}.png"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        image = self.page.screenshot(path=self.folder / name, full_page=True)
+        if doc and UPDATE_DOCS:
+            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+            (DOCS_SHOTS / f"{doc}.png").write_bytes(image)
+        # Every step is also a check that the page as shown holds no key.
+        self.watch.check_text(f"the page at step {step!r}", self.page.content())
+
+
+@dataclass
+class Browsing:
+    """What a browser test gets: the page, the app's address and the helpers around them."""
+
+    page: Page
+    base_url: str
+    shots: Shots
+    watch: Watch
+    loop: BrowserLoop
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def never_show(self, secret: Secret) -> Secret:
+        self.watch.secrets.append(secret)
+        return secret
+
+    def run_worker(self) -> None:
+        """Runs the queued sync for real, outside the browser's event loop."""
+        with self.loop.paused():
+            run_worker()
+
+    def outside_browser(self, work: Callable[[], Any]) -> Any:
+        """Database work from the test itself (the ORM refuses to run inside a loop)."""
+        with self.loop.paused():
+            return work()
+
+
+def _node_folder(request: pytest.FixtureRequest) -> Path:
+    return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+
+@pytest.fixture
+def browsing(
+    browser_session: BrowserSession,
+    live_server: Any,
+    stripe_api: SandboxProcess,
+    request: pytest.FixtureRequest,
+) -> Iterator[Browsing]:
+    loop = browser_session.loop
+    watch = Watch()
+    loop.resume()
+    context = browser_session.browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    context.add_init_script(_CSP_REPORTER)
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        # A form sent back with its errors answers 400 (tests/app checks that status), and
+        # Chromium logs any 4xx page as a failed load. That one is expected; a 400 from a
+        # script, stylesheet or fetch is not, nor any other status.
+        if message.text.endswith(FORM_ERROR_STATUS) and message.location.get("url") == page.url:
+            return
+        watch.errors.append(f"console error on {page.url}: {message.text}")
+
+    def on_page_error(error: Exception) -> None:
+        watch.errors.append(f"uncaught exception on {page.url}: {error}")
+
+    def on_response(response: Response) -> None:
+        # The page source as the server sent it: documents, JSON, CSV. Static files are ours.
+        if "/static/" in response.url or 300 <= response.status < 400:
+            return
+        try:
+            body = response.text()
+        except Exception:  # the browser dropped a body it no longer needs (a download)
+            watch.unread.append(response.url)
+            return
+        watch.check_text(response.url, body)
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.on("response", on_response)
+    folder = _node_folder(request)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    try:
+        yield Browsing(page, live_server.url, Shots(page, folder, watch), watch, loop)
+        assert watch.errors == [], "the browser reported errors"
+        assert watch.leaks == [], "a Stripe key reached the browser"
+    finally:
+        context.close()
+        loop.pause()
+
+
+@pytest.fixture
+def stripe_keys(account: Any) -> dict[str, Secret]:
+    """The fresh sandbox account's keys, each wrapped so that no test output shows one."""
+    return {name: Secret(name, value) for name, value in account.keys.items()}
+
+
+@pytest.fixture
+def dispute_opened(account: Any, stripe_api: SandboxProcess) -> dict[str, Any]:
+    """A customer disputes one of the account's charges (generated data may hold none)."""
+    response = httpx.get(
+        f"{stripe_api.api_base}/v1/charges",
+        params={"limit": 10},
+        headers={"Authorization": f"Bearer {account.keys['secret']}"},
+    )
+    charge = next(c for c in response.json()["data"] if c["status"] == "succeeded")
+    dispute: dict[str, Any] = stripe_api.control.open_dispute(charge["id"])
+    return dispute

@@ -1,0 +1,291 @@
+"""The guide's steps, done the way its reader does them: by what the screen says.
+
+Every element is found by its role and visible name or by its label, never by a CSS class
+or an id, so that a step fails exactly when a user following the guide would be stuck.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import Browsing
+from tests.browser.secret import Secret
+
+PASSWORD = "a long password 1"
+STATUS_POLL_MS = 2_000  # how often the Integrations card asks how the sync is going
+METRICS = ("Charges", "Customers", "Revenue", "Refunds", "Disputes", "Balance transactions")
+
+
+class Guide:
+    def __init__(self, browsing: Browsing) -> None:
+        self.browsing = browsing
+        self.page: Page = browsing.page
+        self.shot = browsing.shots.take
+
+    # --- Step 1: account -------------------------------------------------------------
+    def sign_up(self, email: str) -> None:
+        page = self.page
+        page.goto(self.browsing.url("/"))
+        page.get_by_role("link", name="Sign up").click()
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Confirm password").fill(PASSWORD)
+        self.shot("sign up", doc="01-sign-up")
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+
+    def log_out(self) -> None:
+        self.open_profile_menu()
+        self.page.get_by_role("button", name="Log out").click()
+        expect(self.page.get_by_role("heading", name="Log in to Chartivo")).to_be_visible()
+
+    def log_in(self, email: str) -> None:
+        page = self.page
+        if not page.url.startswith(self.browsing.url("/account/login/")):
+            page.goto(self.browsing.url("/account/login/"))
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+
+    # --- Step 2: the Integrations page ----------------------------------------------------
+    def profile_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Profile menu")
+
+    def open_profile_menu(self) -> None:
+        self.profile_button().click()
+        expect(self.profile_button()).to_have_attribute("aria-expanded", "true")
+
+    def open_integrations(self) -> None:
+        self.open_profile_menu()
+        integrations = self.page.get_by_role("link", name="Integrations", exact=True)
+        expect(integrations).to_be_visible()
+        self.shot("profile dropdown", doc="02-profile-dropdown")
+        integrations.click()
+        expect(self.page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
+
+    def stripe_card(self) -> Locator:
+        """Step 3: "Scroll down to locate the Stripe Configuration card"."""
+        card = self.page.get_by_role("region", name="Stripe Configuration")
+        card.scroll_into_view_if_needed()
+        expect(card.get_by_role("heading", name="Stripe Configuration")).to_be_in_viewport()
+        return card
+
+    def key_field(self) -> Locator:
+        return self.stripe_card().get_by_label("Stripe Secret API Key")
+
+    # --- Step 5: paste the key and Save ---------------------------------------------------
+    def save_key(self, text: str | Secret, *, shot: str, doc: str | None = None) -> Locator:
+        card = self.stripe_card()
+        field = card.get_by_label("Stripe Secret API Key")
+        expect(field).to_have_attribute("type", "password")
+        field.fill(text.reveal() if isinstance(text, Secret) else text)
+        if doc:  # the guide's screenshot of the filled, masked field
+            self.shot(f"{shot} pasted", doc=f"{doc}-pasted")
+        card.get_by_role("button", name="Save", exact=True).click()
+        card = self.stripe_card()
+        self.shot(shot, doc=doc)
+        return card
+
+    def field_is_empty(self) -> bool:
+        # A yes or no, so that a failing assertion never prints what the field held.
+        return self.key_field().input_value() == ""
+
+    def hold_page_timers(self) -> None:
+        """Stops the page's timers (its status polling) until ``sync_and_watch_the_card``.
+
+        The worker and the page's polling must not touch the test database at the same
+        time: on SQLite the live server shares the test's in-memory database, which
+        allows one user at a time. Holding the page's clock keeps the steps in order
+        without waiting on the wall clock.
+        """
+        self.page.clock.install()
+        self.page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
+
+    def sync_and_watch_the_card(self) -> Locator:
+        """The worker syncs; the card turns from "Syncing…" to "Synced just now" by itself."""
+        card = self.stripe_card()
+        expect(card.get_by_text(re.compile(r"^Syncing… \d+%"))).to_be_visible()
+        self.browsing.run_worker()
+        self.page.clock.run_for(STATUS_POLL_MS)  # the card's next look at the sync status
+        card = self.stripe_card()
+        expect(card.get_by_text(re.compile(r"^Synced just now$"))).to_be_visible()
+        self.page.clock.resume()
+        return card
+
+    # --- Step 6: a chart ------------------------------------------------------------------
+    def home_by_logo(self) -> None:
+        self.page.get_by_role("link", name="Chartivo — Home").click()
+        expect(self.page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+
+    def open_new_chart_with_stripe(self, *, shots: bool = False) -> Locator:
+        page = self.page
+        page.get_by_role("link", name="New Chart").click()
+        expect(page.get_by_role("heading", name="New Chart")).to_be_visible()
+        page.get_by_role("link", name="Stripe").click()
+        metrics = page.get_by_role("group", name="Stripe metric")
+        expect(metrics).to_be_visible()
+        if shots:
+            self.shot("new chart with stripe", doc="06-new-chart-stripe")
+        return metrics
+
+    def metric(self, label: str) -> Locator:
+        return self.page.get_by_role("radio", name=label, exact=True)
+
+    def create_chart(self, metric: str, *, date_range: str | None = None) -> None:
+        """The logo → New Chart → Stripe → the metric (→ the range) → Save chart."""
+        page = self.page
+        self.home_by_logo()
+        self.open_new_chart_with_stripe()
+        self.metric(metric).check()
+        if date_range:
+            page.get_by_label("Date range").select_option(label=date_range)
+        preview = page.get_by_role("region", name="Preview")
+        expect(preview.get_by_text("Choose a metric to see a preview.")).to_be_hidden()
+        expect(preview.get_by_text("Loading preview…")).to_be_hidden()
+        page.get_by_role("button", name="Save chart").click()
+        expect(page.get_by_role("heading", name=metric, level=1)).to_be_visible()
+
+
+# --- Reading what a chart page shows ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """The series Chart.js is drawing: label -> the numbers plotted."""
+
+    series: dict[str, list[float]]
+    labels: list[str]
+
+
+def drawn(page: Page) -> Drawn:
+    data = page.get_by_role("img", name=re.compile("every figure is in the table")).evaluate(
+        """canvas => {
+            const chart = window.Chart.getChart(canvas);
+            if (!chart) return null;
+            return {
+              labels: chart.data.labels,
+              series: Object.fromEntries(chart.data.datasets.map(d => [d.label, d.data])),
+            };
+        }"""
+    )
+    assert data is not None, "no chart is drawn on the canvas"
+    return Drawn(data["series"], data["labels"])
+
+
+def hover_peak(page: Page) -> tuple[str, list[str]]:
+    """Hovers where the first drawn series is highest, as someone checking a figure would,
+    and returns the tooltip's title and rows."""
+    canvas = page.get_by_role("img", name=re.compile("every figure is in the table"))
+    point = canvas.evaluate(
+        """canvas => {
+            const chart = window.Chart.getChart(canvas);
+            const values = chart.data.datasets[0].data;
+            const index = values.indexOf(Math.max(...values));
+            const element = chart.getDatasetMeta(0).data[index];
+            return {x: element.x, y: Math.max(element.y, chart.chartArea.top + 2)};
+        }"""
+    )
+    canvas.hover(position={"x": point["x"], "y": point["y"]})
+    tooltip = page.get_by_role("tooltip")
+    expect(tooltip).to_be_visible()
+    lines = [line.strip() for line in tooltip.inner_text().splitlines() if line.strip()]
+    return lines[0], lines[1:]
+
+
+@dataclass(frozen=True)
+class Figure:
+    period_start: str  # ISO 8601, as the CSV writes it
+    period: str  # the label the chart and its tooltip show
+    currency: str
+    series: str
+    display: str
+
+
+def figure_tables(page: Page) -> list[Figure]:
+    """Every figure of the "Figures by period" tables, opened as a user opens them."""
+    section = page.get_by_role("region", name="Figures by period")
+    section.get_by_text("Show the figures as a table").click()
+    tables: list[dict[str, Any]] = section.locator("[data-currency]").evaluate_all(
+        """blocks => blocks.map(block => ({
+            currency: block.dataset.currency,
+            columns: [...block.querySelectorAll("thead th")].slice(1).map(th => th.textContent),
+            rows: [...block.querySelectorAll("tbody tr")].map(tr => ({
+              start: tr.querySelector("time").getAttribute("datetime"),
+              label: tr.querySelector("time").textContent,
+              cells: [...tr.querySelectorAll("td")].map(td => td.textContent),
+            })),
+        }))"""
+    )
+    return [
+        Figure(row["start"], row["label"], table["currency"], column, cell)
+        for table in tables
+        for row in table["rows"]
+        for column, cell in zip(table["columns"], row["cells"], strict=True)
+    ]
+
+
+def plain_number(display: str) -> str:
+    """ "1,234.50 USD" -> "1234.50": the CSV's spelling of a figure the page shows."""
+    return re.sub(r"[,\s]|[A-Z]{3}$", "", display)
+
+
+def download_csv(page: Page, folder: Path) -> list[dict[str, str]]:
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = info.value
+    target = folder / download.suggested_filename
+    download.save_as(target)
+    with target.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+SERIES_LABEL = re.compile(r"^(?P<name>.*?)(?: \((?P<currency>[A-Z]{3})\))?$")
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """ "Amount (USD)" -> ("Amount", "USD"); "Count" -> ("Count", "")."""
+    match = SERIES_LABEL.match(label)
+    assert match is not None
+    return match["name"], match["currency"] or ""
+
+
+def check_chart_against_csv(page: Page, folder: Path) -> list[Figure]:
+    """The drawn chart, its tooltip, its table of figures and its CSV hold the same numbers.
+
+    Returns the figures, for the caller's own checks.
+    """
+    shown = drawn(page)
+    assert shown.series, "the chart draws no series"
+    assert any(any(values) for values in shown.series.values()), "the chart is drawn flat"
+
+    figures = figure_tables(page)
+    rows = download_csv(page, folder)
+    from_csv = {(r["period_start"], r["currency"], r["series"]): r["value"] for r in rows}
+    assert len(from_csv) == len(rows), "the CSV repeats a period and series"
+    from_tables = {(f.period_start, f.currency, f.series): plain_number(f.display) for f in figures}
+    assert from_tables == from_csv, "the CSV does not hold the figures the page shows"
+
+    # What Chart.js plots, period by period, is the CSV's number.
+    starts = list(dict.fromkeys(f.period_start for f in figures))  # in the table's order
+    for label, values in shown.series.items():
+        name, currency = split_label(label)
+        expected = [float(from_csv[(start, currency, name)]) for start in starts]
+        assert values == expected, f"{label}: the drawn values are not the CSV's"
+
+    # The tooltip at the highest point reads the same figure as the table.
+    title, tooltip_rows = hover_peak(page)
+    by_label = {(f.period, f.currency, f.series): f.display for f in figures}
+    assert tooltip_rows, "the tooltip shows no value"
+    for row in tooltip_rows:
+        label, _, value = row.rpartition(": ")
+        name, currency = split_label(label)
+        assert by_label[(title, currency, name)] == value, f"tooltip {row!r} at {title}"
+    return figures

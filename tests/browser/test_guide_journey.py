@@ -1,0 +1,123 @@
+"""The user guide (seed/stripe-integration-guide.txt), walked step by step in Chromium.
+
+Sign up and log in; the profile dropdown → Integrations; the Stripe Configuration card;
+every way a Save can go wrong, then the restricted sandbox key; the logo → Home → New
+Chart → Stripe → the six metrics; a chart of each, drawn with data, whose tooltip, table
+of figures and CSV hold the same numbers, in UTC by default.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Browsing
+from tests.browser.guide import METRICS, Guide, check_chart_against_csv
+from tests.browser.secret import Secret
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+GREEN_BANNER = re.compile(r"^rgb\((\d+), (\d+), (\d+)\)$")
+
+
+def _is_green(colour: str) -> bool:
+    match = GREEN_BANNER.match(colour)
+    assert match is not None, colour
+    red, green, blue = (int(part) for part in match.groups())
+    return green > red + 20 and green > blue + 10
+
+
+def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
+    browsing: Browsing, stripe_keys: dict[str, Secret], dispute_opened: Any
+) -> None:
+    guide = Guide(browsing)
+    page = browsing.page
+    shot = browsing.shots.take
+
+    # Step 1: "Log in to your Chartivo account" (after signing up for one).
+    guide.sign_up("ada@example.com")
+    guide.log_out()
+    guide.log_in("ada@example.com")
+    shot("home after logging in")
+
+    # Steps 2–3: the profile dropdown → Integrations; scroll to the Stripe Configuration card.
+    guide.open_integrations()
+    card = guide.stripe_card()
+    field = card.get_by_label("Stripe Secret API Key")
+    expect(field).to_have_attribute("type", "password")
+    assert guide.field_is_empty()
+    shot("stripe configuration card", doc="03-stripe-configuration-card")
+
+    # Troubleshooting: "Make sure the API key field is not empty".
+    card = guide.save_key("", shot="save with the field empty")
+    expect(card.get_by_role("alert")).to_have_text("API key is required")
+
+    publishable = browsing.never_show(stripe_keys["publishable"])
+    card = guide.save_key(publishable, shot="save a publishable key")
+    expect(card.get_by_role("alert")).to_contain_text("This is a publishable key")
+    expect(card.get_by_role("alert")).to_contain_text("Paste a restricted key")
+    assert guide.field_is_empty(), "the field was filled in again after an error"
+
+    unknown = browsing.never_show(Secret("unknown", "rk_test_" + "Zz9" * 30))
+    card = guide.save_key(unknown, shot="save a key stripe rejects")
+    expect(card.get_by_role("alert")).to_contain_text("Stripe rejected this key")
+    assert guide.field_is_empty(), "the field was filled in again after an error"
+
+    # Step 5: the restricted sandbox key, and "a green banner at the top of the Stripe
+    # Configuration section".
+    key = browsing.never_show(stripe_keys["restricted"])
+    guide.hold_page_timers()
+    card = guide.save_key(key, shot="save the restricted sandbox key", doc="04-save-key")
+    banner = card.get_by_role("status").filter(has_text="Stripe is connected")
+    expect(banner).to_contain_text("Stripe is connected (Sandbox)")
+    expect(banner).to_contain_text(
+        "Available metrics: Charges, Customers, Revenue, Refunds, Disputes, Balance transactions."
+    )
+    assert _is_green(banner.evaluate("banner => getComputedStyle(banner).backgroundColor"))
+    heading = card.get_by_role("heading", name="Stripe Configuration").bounding_box()
+    top = banner.bounding_box()
+    saved_key = card.get_by_text("Saved key").bounding_box()
+    assert heading and top and saved_key
+    assert heading["y"] < top["y"] < saved_key["y"] < field.bounding_box()["y"], (  # type: ignore[index]
+        "the banner is not at the top of the Stripe Configuration section"
+    )
+    expect(card.get_by_text(f"{key.prefix}••••••••{key.last4}", exact=True)).to_be_visible()
+    expect(card.get_by_text("Sandbox", exact=True).first).to_be_visible()
+    assert guide.field_is_empty(), "the saved key is shown in the field"
+
+    # "Allow up to 5 minutes for initial sync": the worker syncs; the card says so by itself.
+    guide.sync_and_watch_the_card()
+    shot("synced", doc="05-synced")
+
+    # Step 6: the logo → Home → New Chart → Stripe → the six metrics.
+    guide.home_by_logo()
+    expect(page.get_by_role("link", name="New Chart")).to_be_visible()
+    shot("home with new chart", doc="06-home-new-chart")
+    guide.open_new_chart_with_stripe(shots=True)
+    for label in METRICS:
+        expect(guide.metric(label)).to_be_visible()
+    expect(page.get_by_role("radio", name=re.compile("."))).to_have_count(
+        len(METRICS) + 2  # the six metrics, and the chart type: Line or Bar
+    )
+
+    # A chart of each metric, drawn with data; the tooltip, the table and the CSV agree.
+    for label in METRICS:
+        guide.create_chart(label)
+        expect(page.get_by_text("Time zone: UTC")).to_be_visible()
+        expect(page.get_by_text("Sandbox", exact=True)).to_be_visible()
+        check_chart_against_csv(page, browsing.shots.folder)
+        shot(f"chart of {label}", doc="07-chart" if label == "Revenue" else None)
+
+    # Home now shows each chart with its latest figure and a small rendering.
+    guide.home_by_logo()
+    cards = page.get_by_role("listitem").filter(has=page.get_by_role("img", name="Trend of"))
+    expect(cards).to_have_count(len(METRICS))
+    for label in METRICS:
+        chart_card = page.get_by_role("listitem").filter(
+            has=page.get_by_role("link", name=re.compile(rf"^{label} "))
+        )
+        expect(chart_card.get_by_text(re.compile(r"\d"))).not_to_have_count(0)
+    shot("home with a chart of each metric", doc="08-home-charts")
