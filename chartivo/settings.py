@@ -225,6 +225,9 @@ REFRESH_SECONDS = env_int("CHARTIVO_REFRESH_SECONDS", 300, minimum=10)
 STRIPE_BUDGET = env_str("CHARTIVO_STRIPE_BUDGET", "50%")
 STRIPE_ENDPOINT_BUDGET = env_int("CHARTIVO_STRIPE_ENDPOINT_BUDGET", 25, minimum=1, maximum=100)
 STRIPE_TIMEOUT_SECONDS = env_int("CHARTIVO_STRIPE_TIMEOUT_SECONDS", 30, minimum=1)
+# After the SDK's own two retries, how many more times a request that found Stripe
+# unreachable (or answering 5xx) is tried, with growing pauses, before the run stops.
+STRIPE_RETRIES = env_int("CHARTIVO_STRIPE_RETRIES", 5, minimum=0, maximum=20)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("CHARTIVO_LOG_LEVEL", "INFO").upper()
@@ -261,7 +264,7 @@ LOGGING = {
 # --- Sync scheduling -----------------------------------------------------------------------
 # A worker holds a connection for this long between heartbeats; a dead worker's successor
 # takes over once it runs out.
-SYNC_LEASE_SECONDS = env_int("CHARTIVO_SYNC_LEASE_SECONDS", 60, minimum=5)
+SYNC_LEASE_SECONDS = env_int("CHARTIVO_SYNC_LEASE_SECONDS", 60, minimum=2)
 # One task reads for at most this long, then queues the rest behind other tenants' work.
 SYNC_SLICE_SECONDS = env_int("CHARTIVO_SYNC_SLICE_SECONDS", 120, minimum=5)
 SCHEDULER_TICK_SECONDS = env_int("CHARTIVO_SCHEDULER_TICK_SECONDS", 5, minimum=1)

@@ -25,3 +25,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Hashing passwords slowly protects real users; tests create hundreds.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A file, not memory, for SQLite's test database: tests that start a real worker process
+# (killed mid-sync, database faults) must reach the same database from outside.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"/tmp/chartivo-tests/test-{os.getpid()}.sqlite3"}  # noqa: F405

@@ -27,6 +27,12 @@ def currency_order(chart: dict[str, Any]) -> list[str]:
     return sorted(active, key=lambda currency: (-active[currency], currency))
 
 
+def series_by_currency(chart: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every series, grouped by currency in ``currency_order`` (for the totals table)."""
+    order = {currency: index for index, currency in enumerate(currency_order(chart))}
+    return sorted(chart["series"], key=lambda series: order[series["currency"]])
+
+
 @dataclass(frozen=True)
 class FigureRow:
     period_start: str  # ISO 8601 with the zone's offset, as the CSV writes it

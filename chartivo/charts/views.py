@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chartivo.accounts.models import User
 from chartivo.charts.forms import ChartForm
 from chartivo.charts.models import Chart
-from chartivo.charts.presentation import currency_order, figure_tables, headline
+from chartivo.charts.presentation import (
+    currency_order,
+    figure_tables,
+    headline,
+    series_by_currency,
+)
 from chartivo.charts.query import ChartSpec, SpecError, chart_data, resolve
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.connect import availability
@@ -200,6 +205,7 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
             "chart": chart,
             "payload": payload,
             "tables": figure_tables(payload["chart"], chart.name) if payload["chart"] else [],
+            "totals": series_by_currency(payload["chart"]) if payload["chart"] else [],
             "connection": connection,
             "sync": sync,
             "metric": METRICS[chart.metric],

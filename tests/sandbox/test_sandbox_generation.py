@@ -181,3 +181,18 @@ def test_accounts_from_one_seed_are_distinct(sandbox: SandboxProcess):
     two = sandbox.control.create_account(seed="twin", charges=20, days=5, modes=["test"])
     assert one.id != two.id and one.keys["secret"] != two.keys["secret"]
     assert "secret_live" not in one.keys
+
+
+def test_payouts_sweep_the_days_funds(sandbox: SandboxProcess, api_factory):
+    api = api_factory(sandbox.keys["secret"])
+    payouts = api.all("balance_transactions", type="payout")
+    assert payouts
+    for payout in payouts[:5]:
+        swept = api.all("balance_transactions", payout=payout["source"])
+        others = [t for t in swept if t["id"] != payout["id"]]
+        assert others and len(swept) == len(others) + 1
+        assert {t["currency"] for t in others} == {payout["currency"]}
+        assert {t["available_on"] for t in others} == {payout["available_on"] - 3 * 3600}
+        assert sum(t["net"] for t in others) == -payout["amount"]
+        by_currency = api.all("balance_transactions", currency=payout["currency"].upper())
+        assert payout["id"] in {t["id"] for t in by_currency}

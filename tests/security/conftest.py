@@ -6,6 +6,7 @@ assertion message that printed the haystack would put the key into the test outp
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import traceback
@@ -48,10 +49,8 @@ class _RawRecords(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         parts = [str(record.msg), repr(record.args)]
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # a malformed call logs no message
             parts.append(record.getMessage())
-        except (TypeError, ValueError):  # a malformed call still counts as logged text
-            pass
         if record.exc_info and record.exc_info[1] is not None:
             parts.append("".join(traceback.format_exception(*record.exc_info)))
         parts.extend(str(v) for v in (record.exc_text, record.stack_info) if v)
@@ -89,7 +88,8 @@ def _configured_handler() -> logging.StreamHandler[Any]:
 
 
 def _json_formatter() -> logging.Formatter:
-    config = dict(settings.LOGGING["formatters"]["json"])
+    logging_config: dict[str, Any] = settings.LOGGING
+    config = dict(logging_config["formatters"]["json"])
     factory = import_string(config.pop("()"))
     formatter: logging.Formatter = factory(**config)
     return formatter
@@ -106,7 +106,7 @@ def app_logs() -> Iterator[LogCapture]:
     json_handler.setFormatter(_json_formatter())
     for existing in console.filters:
         json_handler.addFilter(existing)
-    previous_stream = console.setStream(capture.text_output)  # type: ignore[arg-type]
+    previous_stream = console.setStream(capture.text_output)
     previous_level = root.level
     root.handlers.insert(0, capture.raw)  # first, so it sees each record before the mask
     root.addHandler(json_handler)

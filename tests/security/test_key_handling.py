@@ -4,10 +4,13 @@ at start-up without a usable one, and tasks that carry a connection id, never a 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import subprocess
 import sys
+import zlib
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -163,12 +166,9 @@ def test_start_up_stops_when_the_encryption_key_file_cannot_be_read(tmp_path: Pa
     )
     checked = _start(env, "manage.py", "check")
     assert checked.returncode != 0
-    assert (
-        checked.stderr.strip()
-        .splitlines()[-1]
-        .endswith(
-            "CHARTIVO_ENCRYPTION_KEYS_FILE names a file that cannot be read: No such file or directory"
-        )
+    last_line = checked.stderr.strip().splitlines()[-1]
+    assert last_line.endswith(
+        "CHARTIVO_ENCRYPTION_KEYS_FILE names a file that cannot be read: No such file or directory"
     )
 
 
@@ -218,3 +218,69 @@ def test_queued_tasks_carry_the_connection_id_and_nothing_else(
         assert task.status == "SUCCESSFUL", task.exception_class_path
     found = leaks(database_text(), {"the key": key, "its body": key[8:]})
     assert not found, f"the key was found in the database: {found}"
+
+
+def _every_value(redis: Any, names: set[bytes]) -> Iterator[bytes]:
+    """Every byte Redis holds under ``names``, RQ's compressed job payloads opened."""
+    for name in names:
+        kind = redis.type(name)
+        if kind == b"string":
+            values = [redis.get(name)]
+        elif kind == b"hash":
+            values = [v for pair in redis.hgetall(name).items() for v in pair]
+        elif kind == b"list":
+            values = redis.lrange(name, 0, -1)
+        elif kind == b"set":
+            values = list(redis.smembers(name))
+        elif kind == b"zset":
+            values = redis.zrange(name, 0, -1)
+        else:
+            values = []
+        for value in values:
+            yield value
+            with contextlib.suppress(zlib.error):
+                yield zlib.decompress(value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_the_production_queue_redis_holds_the_connection_id_and_never_the_key(
+    owner_client: Client, stripe_api: Any, settings: Any
+) -> None:
+    """With CHARTIVO_TASK_BACKEND=rq the queue lives in Redis: the same promise holds."""
+    from redis import Redis
+    from rq.job import Job
+
+    url = "redis://127.0.0.1:6379/13"  # a database of its own: other tests use Redis too
+    redis = Redis.from_url(url)
+    before = set(redis.keys("*"))
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["refresh", "backfill"]}
+    }
+    settings.RQ_QUEUES = {
+        name: {"URL": url, "DEFAULT_TIMEOUT": 60} for name in settings.TASK_QUEUES
+    }
+    key = stripe_api.keys["restricted"]
+    try:
+        assert owner_client.post(SAVE_URL, {"api_key": key}).status_code == 302
+        created = set(redis.keys("*")) - before
+        jobs = [n.decode().removeprefix("rq:job:") for n in created if n.startswith(b"rq:job:")]
+        assert len(jobs) == 1, "the Save did not queue exactly one job in Redis"
+        job = Job.fetch(jobs[0], connection=redis)
+        connection = StripeConnection.objects.get()
+        assert (job.func_name, job.args, job.kwargs) == (
+            "chartivo.integrations.stripe.tasks.sync_connection",
+            [connection.pk],
+            {},
+        )
+        stored = b"\n".join(_every_value(redis, created))
+        assert str(connection.pk).encode() in stored  # the search reads the payload
+        found = {
+            label: stored.count(value.encode())
+            for label, value in {"the key": key, "its body": key[8:]}.items()
+            if value.encode() in stored
+        }
+        assert not found, f"the key was found in Redis: {found}"
+    finally:
+        created = set(redis.keys("*")) - before
+        if created:
+            redis.delete(*created)

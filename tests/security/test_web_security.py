@@ -182,21 +182,20 @@ def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(
     assert production["DEBUG"] is False and production["SECURE_HSTS_SECONDS"] >= 31536000
     for name, value in production.items():
         setattr(settings, name, tuple(value) if isinstance(value, list) else value)
-    https = {"HTTP_X_FORWARDED_PROTO": "https"}
     client = Client()
 
     plain = client.get(LOGIN)
     assert plain.status_code == 301 and plain["Location"] == "https://testserver/account/login/"
     assert client.get("/healthz").status_code == 200  # load balancers probe over HTTP
 
-    page = client.get(LOGIN, **https)
+    page = client.get(LOGIN, headers={"X-Forwarded-Proto": "https"})
     assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     token = client.cookies["csrftoken"]
     assert token["secure"] and token["samesite"] == "Lax"
     logged_in = client.post(
         LOGIN,
         {"username": owner.email, "password": PASSWORD, "csrfmiddlewaretoken": token.value},
-        **https,
+        headers={"X-Forwarded-Proto": "https"},
     )
     assert logged_in.status_code == 302
     session = client.cookies["sessionid"]

@@ -324,13 +324,16 @@ class Calendar:
     end: datetime
     periods: list[datetime] = field(init=False)
     _index: dict[Label, int] = field(init=False)
+    _lo: float = field(init=False)
+    _hi: float = field(init=False)
 
     def __post_init__(self) -> None:
+        self._lo, self._hi = self.start.timestamp(), self.end.timestamp()
         self._index, self.periods = {}, []
         step = int(STEP.total_seconds())
-        t = int(self.start.timestamp())
-        assert t == self.start.timestamp() and t % step == 0, "a window starts on a 15-minute step"
-        while t < self.end.timestamp():
+        t = int(self._lo)
+        assert t == self._lo and t % step == 0, "a window starts on a 15-minute step"
+        while t < self._hi:
             label = label_at(t, self.zone, self.granularity)
             if label not in self._index:
                 self._index[label] = len(self.periods)
@@ -339,7 +342,7 @@ class Calendar:
 
     def index(self, created: int) -> int | None:
         """The period of an object created at Unix time ``created``; None outside the window."""
-        if not self.start.timestamp() <= created < self.end.timestamp():
+        if not self._lo <= created < self._hi:
             return None
         return self._index[label_at(created, self.zone, self.granularity)]
 

@@ -72,8 +72,9 @@ REFUNDS = Resource(
     key="refunds",
     path="/v1/refunds",
     label="Refunds",
-    dashboard_row="Refunds",
-    permission="rak_refund_read",
+    # Stripe has no permission of its own for refunds: they are read with Charges.
+    dashboard_row="Charges",
+    permission="rak_charge_read",
     dim1="status",
     dim2="reason",
     measures={"amount": "amount"},

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from chartivo.accounts.models import User
@@ -64,6 +67,8 @@ def connect(owner: User, raw_key: str) -> StripeConnection:
             key_last4=parsed.last4,
             events_readable=probe.readable.get(EVENTS, False),
             events_since=int(time.time()) - EVENTS_OVERLAP,
+            # Queued below; like the scheduler's claim, this keeps it from queuing it again.
+            next_run_at=timezone.now() + timedelta(seconds=2 * settings.SYNC_LEASE_SECONDS),
         )
         ResourceState.objects.bulk_create(
             ResourceState(

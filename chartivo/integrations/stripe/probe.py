@@ -19,6 +19,7 @@ from chartivo.integrations.stripe.catalogue import (
 from chartivo.integrations.stripe.client import StripeCallError, StripeSession, needs_read
 
 EVENTS = "events"
+RATE_LIMIT_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,24 @@ def _targets() -> dict[str, tuple[str, str]]:
     return targets
 
 
+async def _list_once(session: StripeSession, path: str, row: str) -> object:
+    """One ``limit=1`` call; a 429 (the merchant's own traffic) is waited out, briefly."""
+    for attempt in range(RATE_LIMIT_ATTEMPTS):
+        try:
+            return await session.list(path, {"limit": 1}, dashboard_row=row)
+        except StripeCallError as error:
+            if error.kind != "rate_limited" or attempt == RATE_LIMIT_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(error.retry_after or 0.5 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 @sensitive_variables("secret")
 async def _probe(secret: str) -> ProbeResult:
     targets = _targets()
     async with StripeSession(secret, max_connections=len(targets)) as session:
         outcomes = await asyncio.gather(
-            *(
-                session.list(path, {"limit": 1}, dashboard_row=row)
-                for path, row in targets.values()
-            ),
+            *(_list_once(session, path, row) for path, row in targets.values()),
             return_exceptions=True,
         )
     errors = [o for o in outcomes if isinstance(o, StripeCallError)]

@@ -53,7 +53,8 @@
         borderColor: colour,
         backgroundColor: type === "bar" ? colour : colour + "22",
         fill: false,
-        tension: 0.2,
+        // Monotone curves never overshoot: a quiet day is drawn at zero, not below it.
+        cubicInterpolationMode: "monotone",
         pointRadius: chartData.labels.length > 60 ? 0 : 2,
         pointHoverRadius: 5,
         yAxisID: s.kind === "count" ? "count" : "amount",
@@ -179,7 +180,7 @@
       if (!trend || !window.Chart) return;
       new window.Chart(canvas, {
         type: "line",
-        data: { labels: trend.labels, datasets: [{ data: trend.values, borderColor: PALETTE[0], backgroundColor: PALETTE[0] + "22", pointRadius: 0, borderWidth: 2, fill: true, tension: 0.2 }] },
+        data: { labels: trend.labels, datasets: [{ data: trend.values, borderColor: PALETTE[0], backgroundColor: PALETTE[0] + "22", pointRadius: 0, borderWidth: 2, fill: true, cubicInterpolationMode: "monotone" }] },
         options: { responsive: true, maintainAspectRatio: false, animation: false, events: [],
           plugins: { legend: { display: false }, tooltip: { enabled: false } },
           scales: { x: { display: false }, y: { display: false, beginAtZero: true } } },

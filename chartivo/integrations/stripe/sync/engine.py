@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chartivo.integrations.stripe.catalogue import RESOURCES
-from chartivo.integrations.stripe.client import StripeCallError, StripeSession, needs_read
+from chartivo.integrations.stripe.client import REVOKED, StripeCallError, StripeSession, needs_read
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 from chartivo.integrations.stripe.sync import lease, plan
 from chartivo.integrations.stripe.sync.budget import Budget, RedisBudget, budget_for
@@ -102,7 +102,7 @@ class _Run:
                 await self._drive(walker)
             except StripeCallError as error:  # while planning
                 walker = None
-                self.report.error = error.message
+                self.report.error = REVOKED if error.kind == "rejected" else error.message
                 error_kind = error.kind
             finally:
                 if isinstance(budget, RedisBudget):
@@ -244,8 +244,10 @@ class _Run:
             outstanding = {res for res, _ in left} - blocked
             self.report.more_to_do = bool(outstanding) and walker.fatal is None
             if walker.fatal is not None:
-                self.report.error = walker.fatal.message
-                self._record_error(connection, walker.fatal.message, kind=walker.fatal.kind)
+                # A key that passed the check when saved and is refused now was revoked.
+                message = REVOKED if walker.fatal.kind == "rejected" else walker.fatal.message
+                self.report.error = message
+                self._record_error(connection, message, kind=walker.fatal.kind)
                 return
             fields: dict[str, Any] = {"sync_error": "", "sync_error_at": None}
             if not outstanding:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from chartivo.integrations.stripe.catalogue import Resource
 from chartivo.integrations.stripe.client import StripeCallError, StripeSession
 from chartivo.integrations.stripe.sync.budget import Budget
@@ -33,7 +35,6 @@ PAGE_SIZE = 100
 # More chains than this per endpoint only add memory (each holds a page in flight) and
 # part-filled pages: 24 fill 25 requests/s up to a second of latency.
 MAX_CHAINS_PER_ENDPOINT = 24
-MAX_ATTEMPTS = 6  # for Stripe being unreachable; 429s are waited out without a limit
 
 
 @dataclass
@@ -169,7 +170,7 @@ class Walker:
             self.stats.rate_limited += 1
             await self.budget.pause(error.retry_after or min(2.0 ** min(attempt, 5) / 4, 8.0))
             return True
-        if error.kind == "unavailable" and attempt < MAX_ATTEMPTS:
+        if error.kind == "unavailable" and attempt <= settings.STRIPE_RETRIES:
             self.stats.retried += 1
             await asyncio.sleep(min(2.0**attempt / 2, 16.0))
             return True
