@@ -16,8 +16,8 @@ from django.test import Client
 from chartivo.accounts.models import User
 from chartivo.integrations.stripe.client import REVOKED
 from chartivo.integrations.stripe.connect import connect
-from chartivo.integrations.stripe.sync.engine import run_sync
 from chartivo.integrations.stripe.models import ResourceState
+from chartivo.integrations.stripe.sync.engine import run_sync
 from tests.faults.conftest import aggregates, refresh, synced
 
 pytestmark = pytest.mark.django_db(transaction=True)

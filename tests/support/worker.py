@@ -47,7 +47,7 @@ def worker_environment(**extra: str) -> dict[str, str]:
 def worker_process(log: Path, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
     """``chartivo worker`` as its own process, logging to ``log``; killed on exit."""
     with log.open("ab") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        process = subprocess.Popen(
             [sys.executable, "-m", "chartivo.cli", "worker"],
             env=worker_environment(**extra),
             cwd=ROOT,
