@@ -141,6 +141,8 @@ HTTPS = env_bool("CHARTIVO_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie (forms carry the token), so no script may.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = HTTPS and env_bool("CHARTIVO_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("CHARTIVO_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
@@ -268,3 +270,12 @@ SYNC_LEASE_SECONDS = env_int("CHARTIVO_SYNC_LEASE_SECONDS", 60, minimum=2)
 # One task reads for at most this long, then queues the rest behind other tenants' work.
 SYNC_SLICE_SECONDS = env_int("CHARTIVO_SYNC_SLICE_SECONDS", 120, minimum=5)
 SCHEDULER_TICK_SECONDS = env_int("CHARTIVO_SCHEDULER_TICK_SECONDS", 5, minimum=1)
+
+# --- Production: many web and worker processes on PostgreSQL and Redis ----------------------
+# (docs/production.md). Everything here follows from the settings above; nothing new to set.
+if TASK_BACKEND == "rq":
+    # The stock django-tasks-rq backend refuses task priorities; Chartivo's follow its
+    # queues, which RQ workers take in order (see chartivo/ops/rq_backend.py).
+    TASKS["default"]["BACKEND"] = "chartivo.ops.rq_backend.QueueOrderedRQBackend"
+    # RQ workers must build django-tasks-rq's jobs, whichever command starts them.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}

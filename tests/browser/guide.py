@@ -38,7 +38,7 @@ class Guide:
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_label("Confirm password").fill(PASSWORD)
-        self.shot("sign up", doc="01-sign-up")
+        self.shot("sign up")
         page.get_by_role("button", name="Sign up").click()
         expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
 
@@ -53,6 +53,7 @@ class Guide:
             page.goto(self.browsing.url("/account/login/"))
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
+        self.shot("log in")
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
 
@@ -64,11 +65,11 @@ class Guide:
         self.profile_button().click()
         expect(self.profile_button()).to_have_attribute("aria-expanded", "true")
 
-    def open_integrations(self) -> None:
+    def open_integrations(self, *, doc: str | None = None) -> None:
         self.open_profile_menu()
         integrations = self.page.get_by_role("link", name="Integrations", exact=True)
         expect(integrations).to_be_visible()
-        self.shot("profile dropdown", doc="02-profile-dropdown")
+        self.shot("profile dropdown", doc=doc)
         integrations.click()
         expect(self.page.get_by_role("heading", name="Integrations", level=1)).to_be_visible()
 
@@ -83,13 +84,20 @@ class Guide:
         return self.stripe_card().get_by_label("Stripe Secret API Key")
 
     # --- Step 5: paste the key and Save ---------------------------------------------------
-    def save_key(self, text: str | Secret, *, shot: str, doc: str | None = None) -> Locator:
+    def save_key(
+        self,
+        text: str | Secret,
+        *,
+        shot: str,
+        doc: str | None = None,
+        pasted_doc: str | None = None,
+    ) -> Locator:
         card = self.stripe_card()
         field = card.get_by_label("Stripe Secret API Key")
         expect(field).to_have_attribute("type", "password")
         field.fill(text.reveal() if isinstance(text, Secret) else text)
-        if doc:  # the guide's screenshot of the filled, masked field
-            self.shot(f"{shot} pasted", doc=f"{doc}-pasted")
+        if pasted_doc:  # the guide's picture of the filled field, masked with dots
+            self.shot(f"{shot} pasted", doc=pasted_doc)
         card.get_by_role("button", name="Save", exact=True).click()
         card = self.stripe_card()
         self.shot(shot, doc=doc)
@@ -126,15 +134,15 @@ class Guide:
         self.page.get_by_role("link", name="Chartivo — Home").click()
         expect(self.page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
 
-    def open_new_chart_with_stripe(self, *, shots: bool = False) -> Locator:
+    def open_new_chart_with_stripe(self, *, doc: str | None = None) -> Locator:
         page = self.page
         page.get_by_role("link", name="New Chart").click()
         expect(page.get_by_role("heading", name="New Chart")).to_be_visible()
         page.get_by_role("link", name="Stripe").click()
         metrics = page.get_by_role("group", name="Stripe metric")
         expect(metrics).to_be_visible()
-        if shots:
-            self.shot("new chart with stripe", doc="06-new-chart-stripe")
+        if doc:
+            self.shot("new chart with stripe", doc=doc)
         return metrics
 
     def metric(self, label: str) -> Locator:

@@ -9,6 +9,7 @@ of figures and CSV hold the same numbers, in UTC by default.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.browser.secret import Secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+SYNCED_RECENTLY = re.compile(r"^Last synced (just now|[1-9]\d* minutes? ago) ·")
 GREEN_BANNER = re.compile(r"^rgb\((\d+), (\d+), (\d+)\)$")
 
 
@@ -50,12 +52,12 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
     shot("home after logging in")
 
     # Steps 2–3: the profile dropdown → Integrations; scroll to the Stripe Configuration card.
-    guide.open_integrations()
+    guide.open_integrations(doc="01-profile-dropdown")
     card = guide.stripe_card()
     field = card.get_by_label("Stripe Secret API Key")
     expect(field).to_have_attribute("type", "password")
     assert guide.field_is_empty()
-    shot("stripe configuration card", doc="03-stripe-configuration-card")
+    shot("stripe configuration card", doc="02-stripe-configuration-card")
 
     # Troubleshooting: "Make sure the API key field is not empty".
     card = guide.save_key("", shot="save with the field empty")
@@ -76,18 +78,23 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
     # Configuration section".
     key = browsing.never_show(stripe_keys["restricted"])
     guide.hold_page_timers()
-    card = guide.save_key(key, shot="save the restricted sandbox key", doc="04-save-key")
+    card = guide.save_key(
+        key,
+        shot="save the restricted sandbox key",
+        pasted_doc="03-key-pasted",
+        doc="04-key-saved",
+    )
     banner = card.get_by_role("status").filter(has_text="Stripe is connected")
     expect(banner).to_contain_text("Stripe is connected (Sandbox)")
-    expect(banner).to_contain_text(
-        "Available metrics: Charges, Customers, Revenue, Refunds, Disputes, Balance transactions."
-    )
+    for label in METRICS:
+        expect(banner).to_contain_text(label)
     assert _is_green(banner.evaluate("banner => getComputedStyle(banner).backgroundColor"))
     heading = card.get_by_role("heading", name="Stripe Configuration").bounding_box()
     top = banner.bounding_box()
     saved_key = card.get_by_text("Saved key").bounding_box()
-    assert heading and top and saved_key
-    assert heading["y"] < top["y"] < saved_key["y"] < field.bounding_box()["y"], (  # type: ignore[index]
+    field_box = field.bounding_box()
+    assert heading and top and saved_key and field_box
+    assert heading["y"] < top["y"] < saved_key["y"] < field_box["y"], (
         "the banner is not at the top of the Stripe Configuration section"
     )
     expect(card.get_by_text(f"{key.prefix}••••••••{key.last4}", exact=True)).to_be_visible()
@@ -96,13 +103,13 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
 
     # "Allow up to 5 minutes for initial sync": the worker syncs; the card says so by itself.
     guide.sync_and_watch_the_card()
-    shot("synced", doc="05-synced")
+    shot("synced")
 
     # Step 6: the logo → Home → New Chart → Stripe → the six metrics.
     guide.home_by_logo()
     expect(page.get_by_role("link", name="New Chart")).to_be_visible()
-    shot("home with new chart", doc="06-home-new-chart")
-    guide.open_new_chart_with_stripe(shots=True)
+    shot("home with new chart", doc="05-home-new-chart")
+    guide.open_new_chart_with_stripe(doc="06-new-chart-stripe")
     for label in METRICS:
         expect(guide.metric(label)).to_be_visible()
     expect(page.get_by_role("radio", name=re.compile("."))).to_have_count(
@@ -115,12 +122,14 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
         guide.create_chart(label)
         expect(page.get_by_text("Time zone: UTC")).to_be_visible()
         expect(page.get_by_text("Sandbox", exact=True)).to_be_visible()
+        expect(page.get_by_text(SYNCED_RECENTLY)).to_be_visible()
         figures = check_chart_against_csv(
             page,
             browsing.shots.folder,
-            shot=lambda: shot(
-                f"chart of {label}",  # noqa: B023 - called at once
-                doc="07-chart" if label == "Revenue" else None,  # noqa: B023
+            shot=partial(
+                shot,
+                f"chart of {label}",
+                doc="07-chart" if label == "Revenue" else None,
                 full_page=False,
             ),
         )

@@ -113,7 +113,7 @@ def test_the_whole_journey_with_the_keyboard_alone(
     expect(second).to_be_focused()
     assert {split_label(label)[1] for label in drawn(page).series} == {second_currency}
     expect(page.get_by_role("img", name=re.compile(f"in {second_currency}:"))).to_be_visible()
-    shot("currency switched with the arrow keys", doc="12-currency-switcher", full_page=False)
+    shot("currency switched with the arrow keys", full_page=False)
 
     # The figures as a table, and the CSV, from the keyboard.
     summary = page.get_by_text("Show the figures as a table")

@@ -28,7 +28,7 @@ def test_saving_a_live_key_replaces_the_sandbox_key_and_shows_the_live_badge(
 
     # "Return to Chartivo Integrations page, enter the new API key, click Save."
     live = browsing.never_show(stripe_keys["restricted_live"])
-    card = guide.save_key(live, shot="live key saved", doc="09-live-key")
+    card = guide.save_key(live, shot="live key saved", doc="10-live-key")
     expect(card.get_by_role("status").filter(has_text="Stripe is connected")).to_contain_text(
         "Stripe is connected (Live)"
     )
@@ -52,7 +52,7 @@ def test_a_key_without_read_on_disputes_names_the_permission_to_add(
     guide.sign_up("katherine@example.com")
     guide.open_integrations()
     key = browsing.never_show(stripe_keys["restricted_no_disputes"])
-    card = guide.save_key(key, shot="key without disputes saved", doc="10-key-without-disputes")
+    card = guide.save_key(key, shot="key without disputes saved")
     banner = card.get_by_role("status").filter(has_text="Stripe is connected")
     expect(banner).to_contain_text("Not available: Disputes (needs Read on Disputes).")
     expect(card.get_by_role("listitem").filter(has_text="Disputes:")).to_have_text(

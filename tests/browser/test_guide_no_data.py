@@ -52,7 +52,7 @@ def test_a_range_without_activity_shows_no_data_and_says_what_to_check(
     expect(page.get_by_text("No Data", exact=True)).to_be_visible()
     expect(page.get_by_text(NO_DATA_HINT)).to_be_visible()
     expect(page.get_by_text("Time zone: UTC")).to_be_visible()
-    browsing.shots.take("no data", doc="11-no-data")
+    browsing.shots.take("no data", doc="09-no-data")
 
     # The same account over the last 30 days: its activity is there.
     guide.create_chart("Charges", date_range="Last 30 days")

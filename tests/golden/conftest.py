@@ -1,12 +1,17 @@
-"""One seeded Stripe account, connected through the app and synced once for the package.
+"""Seeded Stripe accounts, connected through the app and synced once for the package.
 
-The sandbox generates the account from a fixed seed, ending now, over at least 30 days
-and always back past the latest America/New_York DST change (with 2,000 charges the
-thinnest spread still puts several on the day of 23 or 25 hours). A handful of disputes
-are opened and closed through the sandbox's control API first, so that every dispute
-status and balance-transaction category the metrics read is there. Then the restricted
-key is saved on the Integrations page, the real worker syncs it, and the raw objects are
-listed through the SDK for the reference (``tests.support.reference``).
+The sandbox generates each account from a fixed seed over 30 days. The *recent* account
+ends at the last Monday, 00:00 UTC: its data is the same every week, shifted by whole
+weeks, so its weekdays and times of day never change. "Last 30 days" is drawn from it,
+after a handful of disputes are opened and closed on it through the sandbox's control
+API, so that every dispute status and balance-transaction category the metrics read is
+there. The Custom range spans the latest America/New_York DST change, a day of 23 or 25
+hours; when the recent account does not reach back to it, a second account ending a week
+after that change is connected for it.
+
+Each account is connected the way a user does it, by saving its restricted key on the
+Integrations page, and synced by the real worker; its raw objects are listed through the
+SDK for the reference (``tests.support.reference``).
 """
 
 from __future__ import annotations
@@ -24,12 +29,14 @@ from django.test import Client, override_settings
 
 from chartivo.accounts.models import User
 from chartivo.integrations.stripe.models import StripeConnection
-from stripe_sandbox.testing import SandboxProcess
+from stripe_sandbox.testing import CreatedAccount, SandboxProcess
 from tests.conftest import run_worker
 from tests.support.reference import Snapshot, list_everything
 
-SEED = "chartivo-golden-1"
+RECENT_SEED = "chartivo-golden-recent"
+DST_SEED = "chartivo-golden-dst"
 CHARGES = 2000
+DAYS = 30
 DST_ZONE = ZoneInfo("America/New_York")
 # The Custom range: this many local days either side of the DST change's date.
 AROUND_CHANGE = 5
@@ -59,16 +66,36 @@ def latest_offset_change(zone: ZoneInfo, before: datetime) -> datetime:
     raise AssertionError(f"{zone.key} has not changed its offset in 400 days")
 
 
+def utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
-class Golden:
+class Synced:
+    """One sandbox account as the app holds it after its first sync."""
+
+    account: CreatedAccount
     snapshot: Snapshot
-    connection_id: int
     user: User
     client: Client
-    dst_change: datetime  # the latest New York offset change inside the data
-    custom: tuple[date, date]  # the Custom range's first and last day
-    history_days: int
+    connection_id: int
     sync_requests: int  # Stripe API requests the first sync made
+
+
+@dataclass(frozen=True)
+class Golden:
+    recent: Synced  # drawn for "Last 30 days"
+    around_change: Synced  # drawn for the Custom range (may be the same account)
+    dst_change: datetime  # the New York offset change the Custom range spans
+    custom: tuple[date, date]  # the Custom range's first and last local day
+    history_days: int
+
+    def synced(self, range_name: str) -> Synced:
+        return self.around_change if range_name == "custom" else self.recent
+
+    @property
+    def accounts(self) -> list[Synced]:
+        return list({id(s): s for s in (self.recent, self.around_change)}.values())
 
 
 def _seed_disputes(control: Any, api_base: str, secret_key: str) -> None:
@@ -76,9 +103,7 @@ def _seed_disputes(control: Any, api_base: str, secret_key: str) -> None:
     client = stripe.StripeClient(secret_key, base_addresses={"api": api_base})
     charges = client.v1.charges.list({"limit": 100}).auto_paging_iter()
     eligible = (
-        c.id
-        for c in charges
-        if c.status == "succeeded" and not c.disputed and c.amount_refunded == 0
+        c.id for c in charges if c.status == "succeeded" and not c.disputed and not c.refunded
     )
     for charge_id, (status, reason, outcome) in zip(eligible, SEEDED_DISPUTES, strict=False):
         dispute = control.open_dispute(charge_id, reason=reason, status=status)
@@ -92,49 +117,68 @@ def _stripe_requests(control: Any, account_id: str) -> int:
     return int(by_account.get(f"{account_id}:test", {}).get("requests", 0))
 
 
+def _connect_and_sync(sandbox: SandboxProcess, account: CreatedAccount, email: str) -> Synced:
+    """Saves the account's restricted key as a new user does, then runs the worker dry."""
+    snapshot = list_everything(sandbox.api_base, account.keys["secret"])
+    user = User.objects.create_user(email, "a long password 1")
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    before = _stripe_requests(sandbox.control, account.id)
+    saved = client.post("/integrations/stripe/", {"api_key": account.keys["restricted"]})
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    run_worker()
+    connection = StripeConnection.objects.get(owner=user)
+    assert connection.sync_error == "", connection.sync_error
+    assert connection.backfill_done_at is not None, "the first sync did not finish"
+    requests = _stripe_requests(sandbox.control, account.id) - before
+    return Synced(account, snapshot, user, client, connection.pk, requests)
+
+
 @pytest.fixture(scope="package")
 def golden(
     sandbox: SandboxProcess, django_db_setup: Any, django_db_blocker: Any
 ) -> Iterator[Golden]:
     now = datetime.now(UTC)
-    change = latest_offset_change(DST_ZONE, now - timedelta(days=AROUND_CHANGE + 1))
-    days = max(30, (now - change).days + AROUND_CHANGE + 2)
-    account = sandbox.control.create_account(seed=SEED, charges=CHARGES, days=days)
-    keys = account.keys
-    _seed_disputes(sandbox.control, sandbox.api_base, keys["secret"])
-    snapshot = list_everything(sandbox.api_base, keys["secret"])
+    today = now.date()
+    monday = utc_midnight(today - timedelta(days=today.weekday()))
+    recent = sandbox.control.create_account(
+        seed=RECENT_SEED, charges=CHARGES, days=DAYS, end=int(monday.timestamp())
+    )
+    _seed_disputes(sandbox.control, sandbox.api_base, recent.keys["secret"])
 
-    around = timedelta(days=AROUND_CHANGE)
-    local_day = change.astimezone(DST_ZONE).date()
-    custom = (local_day - around, local_day + around)
-    # SPEC §3 lets an operator keep up to 365 days; keep the whole of the data, with a day
-    # of margin for the zones ahead of UTC, whose "today" may be tomorrow already.
-    history_days = days + 2
-    assert history_days <= 365, "the data is older than the longest history window"
+    # The change must have a week of data after it, so it is at least that old.
+    change = latest_offset_change(DST_ZONE, now - timedelta(days=AROUND_CHANGE + 2))
+    change_day = change.astimezone(DST_ZONE).date()
+    custom = (change_day - timedelta(days=AROUND_CHANGE), change_day + timedelta(days=AROUND_CHANGE))
+    # Both ends a whole day inside the recent data in every zone, or a second account.
+    inside = monday - timedelta(days=DAYS - 1) <= utc_midnight(custom[0]) and utc_midnight(
+        custom[1]
+    ) + timedelta(days=2) <= monday
+    around_change = None
+    if not inside:
+        around_change = sandbox.control.create_account(
+            seed=DST_SEED,
+            charges=CHARGES,
+            days=DAYS,
+            end=int(utc_midnight(custom[1] + timedelta(days=2)).timestamp()),
+        )
+    oldest = min(utc_midnight(custom[0]), monday - timedelta(days=DAYS))
+    # SPEC §3 lets an operator keep up to 365 days: keep all of the data, with a day of
+    # margin for the zones ahead of UTC, whose "today" may be tomorrow already.
+    history_days = max(30, (today - oldest.date()).days + 2)
+    assert history_days <= 365, "the DST change is older than the longest history window"
+
     overrides = override_settings(STRIPE_API_BASE=sandbox.api_base, HISTORY_DAYS=history_days)
     overrides.enable()
     try:
         with django_db_blocker.unblock():
-            user = User.objects.create_user("golden@example.com", "a long password 1")
-            client = Client()
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-            before = _stripe_requests(sandbox.control, account.id)
-            saved = client.post("/integrations/stripe/", {"api_key": keys["restricted"]})
-            assert saved.status_code == 302, saved.content.decode()[:500]
-            run_worker()
-            connection = StripeConnection.objects.get(owner=user)
-            assert connection.sync_error == "", connection.sync_error
-            assert connection.backfill_done_at is not None, "the first sync did not finish"
-        yield Golden(
-            snapshot=snapshot,
-            connection_id=connection.pk,
-            user=user,
-            client=client,
-            dst_change=change,
-            custom=custom,
-            history_days=history_days,
-            sync_requests=_stripe_requests(sandbox.control, account.id) - before,
-        )
+            synced = _connect_and_sync(sandbox, recent, "recent@example.com")
+            synced_around = (
+                synced
+                if around_change is None
+                else _connect_and_sync(sandbox, around_change, "around-change@example.com")
+            )
+        yield Golden(synced, synced_around, change, custom, history_days)
     finally:
         overrides.disable()
         with django_db_blocker.unblock():

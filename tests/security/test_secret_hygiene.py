@@ -8,6 +8,7 @@ how many, never the text around it.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -16,10 +17,11 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.utils.log import AdminEmailHandler
 
-from chartivo.integrations.stripe.client import REJECTED
+from chartivo.integrations.stripe.client import REJECTED, explain
 from chartivo.integrations.stripe.keys import MALFORMED, PUBLISHABLE, REQUIRED
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.tasks import sync_connection
+from chartivo.lib.redaction import STRIPE_KEY_PATTERN
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, LogCapture, leaks, response_text
 from tests.support.database import database_text
@@ -34,6 +36,7 @@ EVERY_READ = [
     "rak_event_read",
     "rak_balance_read",
 ]
+PARTLY_MASKED = re.compile(r"[sr]k_(?:test|live)_\*{4,}")
 CHART = {
     "source": "stripe",
     "metric": "charges",
@@ -163,6 +166,9 @@ def test_the_key_is_nowhere_after_save_sync_every_error_and_every_chart_view(
     }
     found = {where: hits for where, text in places.items() if (hits := leaks(text, secrets))}
     assert not found, f"the key was found: {found}"
+    # Nor Stripe's partly masked form of it ("rk_test_****…abcd"), which its errors carry.
+    partly = [where for where, text in places.items() if PARTLY_MASKED.search(text)]
+    assert not partly, f"Stripe's partly masked key was found in: {partly}"
     assert len(pages.seen) > 30 and app_logs.raw.lines, "the test did not exercise the app"
 
 
@@ -244,3 +250,30 @@ def test_a_key_pasted_into_a_url_is_masked_in_every_log_line_written(
     assert not found, f"the key was found in the written log lines: {found}"
     masked = "rk_test_[redacted]" in app_logs.written
     assert masked
+
+
+def test_stripe_error_texts_reach_the_user_fully_masked(account: Any, stripe_api: Any) -> None:
+    """Stripe's own messages for a bad key (401) or a missing permission (403) quote the
+    key partly masked; what Chartivo shows or stores instead quotes nothing of it."""
+    import stripe
+
+    def error_of(key: str, path: str) -> stripe.StripeError:
+        client = stripe.StripeClient(key, base_addresses={"api": stripe_api.api_base})
+        with pytest.raises(stripe.StripeError) as caught:
+            client.raw_request("get", path, limit=1)
+        return caught.value
+
+    unknown = "rk_test_" + "Q7" * 40
+    errors = [
+        error_of(unknown, "/v1/charges"),
+        error_of(account.keys["restricted_no_disputes"], "/v1/disputes"),
+        error_of(account.keys["restricted"], "/v1/no_such_resource"),
+    ]
+    quoted = sum(bool(PARTLY_MASKED.search(str(e))) for e in errors)
+    assert quoted >= 2, "Stripe's messages no longer quote the key: the test proves nothing"
+    for error in errors:
+        explained = explain(error, dashboard_row="Disputes")
+        shown = f"{explained} {explained.message}"
+        assert not PARTLY_MASKED.search(shown) and not STRIPE_KEY_PATTERN.search(
+            shown.replace("[redacted]", "")
+        ), f"{explained.kind}: a key-shaped text in the message"

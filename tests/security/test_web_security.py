@@ -145,6 +145,7 @@ _SECURITY_SETTINGS = (
     "DEBUG",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SAMESITE",
     "SECURE_SSL_REDIRECT",
@@ -191,7 +192,7 @@ def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(
     page = client.get(LOGIN, headers={"X-Forwarded-Proto": "https"})
     assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     token = client.cookies["csrftoken"]
-    assert token["secure"] and token["samesite"] == "Lax"
+    assert token["secure"] and token["httponly"] and token["samesite"] == "Lax"
     logged_in = client.post(
         LOGIN,
         {"username": owner.email, "password": PASSWORD, "csrfmiddlewaretoken": token.value},

@@ -6,9 +6,10 @@ each request moves both schedules on by one interval (1/rate). Slots are never r
 ahead: a request that must wait sleeps until the earliest moment it could go and asks
 again, so one endpoint's queue can never hold back another endpoint's share of the total.
 
-A small tolerance lets a request that woke a few milliseconds late catch up, so timer
-jitter does not slowly eat the budget; it allows a burst of at most ``tolerance`` seconds
-of requests, far less than the one second Stripe's token bucket absorbs.
+A waiting request aims to wake a small tolerance before its slot, so that a timer that
+fires a few milliseconds late still finds its slot and jitter does not slowly eat the
+budget. The price is a burst of at most ``tolerance`` seconds of requests, far less than
+the one second Stripe's token bucket absorbs.
 
 ``RedisBudget`` keeps both schedules in Redis so that every worker process syncing the
 account shares them; ``LocalBudget`` keeps them in the process, for the embedded default
@@ -76,10 +77,9 @@ class LocalBudget:
             now = time.monotonic()
             ready = max(self._total, self._endpoint[endpoint]) - TOLERANCE_SECONDS
             if now >= ready:
-                floor = now - TOLERANCE_SECONDS
-                self._total = max(self._total, floor) + 1 / self.rates.total
-                self._endpoint[endpoint] = (
-                    max(self._endpoint[endpoint], floor) + 1 / self.rates.per_endpoint
+                self._total = max(self._total, now) + 1 / self.rates.total
+                self._endpoint[endpoint] = max(self._endpoint[endpoint], now) + (
+                    1 / self.rates.per_endpoint
                 )
                 return
             await asyncio.sleep(ready - now)
@@ -100,9 +100,8 @@ local ready = math.max(total, endpoint) - tolerance
 if now < ready then
   return ready - now
 end
-local floor = now - tolerance
-redis.call('SET', KEYS[1], tostring(math.max(total, floor) + tonumber(ARGV[1])), 'PX', 60000)
-redis.call('SET', KEYS[2], tostring(math.max(endpoint, floor) + tonumber(ARGV[2])), 'PX', 60000)
+redis.call('SET', KEYS[1], tostring(math.max(total, now) + tonumber(ARGV[1])), 'PX', 60000)
+redis.call('SET', KEYS[2], tostring(math.max(endpoint, now) + tonumber(ARGV[2])), 'PX', 60000)
 return 0
 """
 
