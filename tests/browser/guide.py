@@ -76,6 +76,7 @@ class Guide:
     def stripe_card(self) -> Locator:
         """Step 3: "Scroll down to locate the Stripe Configuration card"."""
         card = self.page.get_by_role("region", name="Stripe Configuration")
+        expect(card).to_be_visible()
         card.scroll_into_view_if_needed()
         expect(card.get_by_role("heading", name="Stripe Configuration")).to_be_in_viewport()
         return card
@@ -123,7 +124,9 @@ class Guide:
         card = self.stripe_card()
         expect(card.get_by_text(re.compile(r"^Syncing… \d+%"))).to_be_visible()
         self.browsing.run_worker()
-        self.page.clock.run_for(STATUS_POLL_MS)  # the card's next look at the sync status
+        # The card's next look at the sync status finds it done and reloads the page.
+        with self.page.expect_navigation():
+            self.page.clock.run_for(STATUS_POLL_MS)
         card = self.stripe_card()
         expect(card.get_by_text(re.compile(r"^Synced just now$"))).to_be_visible()
         self.page.clock.resume()
