@@ -128,6 +128,16 @@ class _Run:
         return self.report
 
     async def _drive(self, walker: Walker) -> None:
+        try:
+            await self._read_and_flush(walker)
+        except BaseException:
+            # The database went away, the lease was lost, or the task was cancelled: stop
+            # reading. What was committed stays, and is where the next run resumes.
+            walker.stop()
+            await walker.wait()
+            raise
+
+    async def _read_and_flush(self, walker: Walker) -> None:
         next_log = time.monotonic() + PROGRESS_LOG_SECONDS
         while not await walker.wait(timeout=FLUSH_SECONDS):
             if time.monotonic() >= self.deadline:
