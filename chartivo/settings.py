@@ -148,9 +148,13 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("CHARTIVO_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("CHARTIVO_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CHARTIVO_BEHIND_PROXY", False) else None
-)
+BEHIND_PROXY = env_bool("CHARTIVO_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+if BEHIND_PROXY:
+    # Behind one proxy every request comes from its address: count log-in failures per
+    # visitor (the address the proxy saw), or anyone could lock anyone out.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

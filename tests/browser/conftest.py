@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,7 +141,8 @@ class Shots:
         # Every step also checks the page as shown: no key in it, a label for every field.
         self.watch.check_text(f"the page at step {step!r}", self.page.content())
         self.watch.unlabelled += [
-            f"{name} at step {step!r}" for name in self.page.evaluate(_UNLABELLED_FIELDS)
+            f"{field_name} at step {step!r}"
+            for field_name in self.page.evaluate(_UNLABELLED_FIELDS)
         ]
 
 
@@ -172,11 +174,6 @@ class Browsing:
         """Runs the queued sync for real, outside the browser's event loop."""
         with self.loop.paused():
             run_worker()
-
-    def outside_browser(self, work: Callable[[], Any]) -> Any:
-        """Database work from the test itself (the ORM refuses to run inside a loop)."""
-        with self.loop.paused():
-            return work()
 
 
 def _node_folder(request: pytest.FixtureRequest) -> Path:
@@ -231,8 +228,7 @@ def browsing(
     page.on("pageerror", on_page_error)
     page.on("response", on_response)
     folder = _node_folder(request)
-    for old in folder.glob("*.png"):
-        old.unlink()
+    shutil.rmtree(folder, ignore_errors=True)  # this run's steps only
     try:
         yield Browsing(page, live_server.url, Shots(page, folder, watch), watch, loop)
         assert watch.errors == [], "the browser reported errors"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import secrets
 import subprocess
@@ -18,7 +19,6 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django_tasks.exceptions import InvalidTaskError
 from django_tasks_db.models import DBTaskResult
 
 from chartivo.integrations.stripe.client import open_key, seal_key
@@ -243,15 +243,27 @@ def _every_value(redis: Any, names: set[bytes]) -> Iterator[bytes]:
                 yield zlib.decompress(value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidTaskError,
-    reason="tasks.py gives its tasks priorities, which the RQ backend refuses to enqueue "
-    "(reported in issue 6; remove this marker with the fix)",
-)
+def _names(redis: Any) -> set[bytes]:
+    return {n if isinstance(n, bytes) else n.encode() for n in redis.keys("*")}
+
+
+def _rq_settings(tmp_path: Path, redis_url: str) -> dict[str, Any]:
+    """What settings.py configures for CHARTIVO_TASK_BACKEND=rq, read in a process of its own."""
+    names = ("TASKS", "RQ_QUEUES", "RQ")
+    shown = _start(
+        _production_env(tmp_path, CHARTIVO_TASK_BACKEND="rq", REDIS_URL=redis_url),
+        "-c",
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in {names!r}}}))",
+    )
+    assert shown.returncode == 0, shown.stderr[-500:]
+    values: dict[str, Any] = json.loads(shown.stdout)
+    return values
+
+
 @pytest.mark.django_db(transaction=True)
 def test_on_the_production_queue_redis_holds_the_connection_id_and_never_the_key(
-    owner_client: Client, stripe_api: Any, settings: Any
+    owner_client: Client, stripe_api: Any, settings: Any, tmp_path: Path
 ) -> None:
     """With CHARTIVO_TASK_BACKEND=rq the queue lives in Redis: the same promise holds."""
     from redis import Redis
@@ -259,17 +271,13 @@ def test_on_the_production_queue_redis_holds_the_connection_id_and_never_the_key
 
     url = "redis://127.0.0.1:6379/13"  # a database of its own: other tests use Redis too
     redis = Redis.from_url(url)
-    before = set(redis.keys("*"))
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["refresh", "backfill"]}
-    }
-    settings.RQ_QUEUES = {
-        name: {"URL": url, "DEFAULT_TIMEOUT": 60} for name in settings.TASK_QUEUES
-    }
+    before = _names(redis)
+    for name, value in _rq_settings(tmp_path, url).items():
+        setattr(settings, name, value)
     key = stripe_api.keys["restricted"]
     try:
         assert owner_client.post(SAVE_URL, {"api_key": key}).status_code == 302
-        created = set(redis.keys("*")) - before
+        created = _names(redis) - before
         jobs = [n.decode().removeprefix("rq:job:") for n in created if n.startswith(b"rq:job:")]
         assert len(jobs) == 1, "the Save did not queue exactly one job in Redis"
         job = Job.fetch(jobs[0], connection=redis)
@@ -288,6 +296,5 @@ def test_on_the_production_queue_redis_holds_the_connection_id_and_never_the_key
         }
         assert not found, f"the key was found in Redis: {found}"
     finally:
-        created = set(redis.keys("*")) - before
-        if created:
-            redis.delete(*created)
+        if left := _names(redis) - before:
+            redis.delete(*left)

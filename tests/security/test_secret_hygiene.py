@@ -2,7 +2,9 @@
 or the task queue, through every path a key takes — the real sandbox, the real worker.
 
 The searches count the key and its body without the prefix; a failure says where and
-how many, never the text around it.
+how many, never the text around it. The test database is SQLite in memory or PostgreSQL,
+so "the database" is read table by table (``tests/support/database.py``), the task
+queue's table included; the Redis queue is searched in ``test_key_handling``.
 """
 
 from __future__ import annotations

@@ -1,20 +1,22 @@
 """Every metric of SPEC §2, computed a second time, slowly and independently.
 
 The golden tests compare the app's charts with this module. It reads the raw objects
-through the official SDK, exactly as a merchant's script would, and states each metric
-straight from the SPEC's table: nothing here imports Chartivo (no catalogue, aggregation,
-periods, series or money code), so a mistake there cannot cancel out against itself.
+through the official SDK, as a merchant's own script would, and states each metric
+straight from the SPEC's table. Nothing here imports Chartivo (no catalogue, aggregation,
+periods, series or money code), so a mistake there cannot cancel out against itself; the
+only names shared with the app are the keys of the New Chart form (``"charges"``,
+``"brand"``…), which are its interface.
 
-Time is done with the calendar, not with offsets: an object belongs to the period holding
-``datetime.fromtimestamp(created, zone)``, and periods start at local midnight of the
-date, of the ISO week's Monday, of the first of the month, or at the local hour (an hour
-that a fall-back night repeats is two periods, told apart by their UTC offset).
+Time is done with the calendar, not with offsets or buckets: an object belongs to the
+period holding ``datetime.fromtimestamp(created, zone)``; periods start at local midnight
+of the date, of the ISO week's Monday or of the first of the month, or at the local hour
+(an hour that a fall-back night repeats is two periods, told apart by their UTC offset).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,11 +28,9 @@ import stripe
 Obj = Mapping[str, Any]
 Kind = Literal["count", "amount"]
 GRANULARITIES = ("hour", "day", "week", "month")
-# Every UTC offset in use is a multiple of 15 minutes, so every period boundary of every
-# zone falls on one of these steps: labelling each step finds every period.
-STEP = timedelta(minutes=15)
-
-SOURCES = ("charges", "customers", "refunds", "disputes", "balance_transactions")
+# Every UTC offset in use is a multiple of 15 minutes, so every period boundary of the
+# zones tested falls on one of these steps: labelling each step finds every period.
+STEP_SECONDS = 15 * 60
 
 
 # --- the raw objects ----------------------------------------------------------------------
@@ -41,9 +41,25 @@ class Snapshot:
     """Every object of one Stripe account, as the plain dicts Stripe sent."""
 
     objects: dict[str, list[dict[str, Any]]]
+    # Per chart definition, what each object adds to it (it does not depend on time).
+    _contributions: dict[str, list[tuple[int, str, str, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __getitem__(self, source: str) -> list[dict[str, Any]]:
         return self.objects[source]
+
+    def contributions(self, definition: Definition) -> list[tuple[int, str, str, int]]:
+        """(created, currency, series, value) for every object feeding ``definition``."""
+        found = self._contributions.get(definition.id)
+        if found is None:
+            found = self._contributions[definition.id] = [
+                (int(obj["created"]), currency, series, value)
+                for source, contribute in definition.parts
+                for obj in self.objects[source]
+                for currency, series, value in contribute(obj)
+            ]
+        return found
 
 
 def list_everything(api_base: str, key: str) -> Snapshot:
@@ -64,12 +80,12 @@ def list_everything(api_base: str, key: str) -> Snapshot:
     )
 
 
-# --- SPEC §2, one definition per chart a user can ask for ---------------------------------
+# --- SPEC §2: one definition per chart a user can ask for ---------------------------------
 
 # What one object adds to a chart: (currency, series, value). The series is the breakdown
 # value, or a fixed name for the metric's own series.
 Contribution = tuple[str, str, int]
-Contributions = Callable[[Obj], Iterable[Contribution]]
+Contribute = Callable[[Obj], Iterator[Contribution]]
 
 # Balance-transaction reporting categories that make up net volume and fees (SPEC §2).
 NET_VOLUME_CATEGORIES = frozenset(
@@ -92,21 +108,15 @@ class Definition:
     measure: str
     breakdown: str
     kind: Kind
-    # The series that make up this chart, each reading one source.
-    parts: tuple[tuple[str, Contributions], ...]
+    parts: tuple[tuple[str, Contribute], ...]  # (source, what each of its objects adds)
 
     @property
     def id(self) -> str:
         return "-".join(p for p in (self.metric, self.measure, self.breakdown) if p)
 
 
-def _currency(obj: Obj) -> str:
-    return str(obj["currency"]).lower()
-
-
-def _brand(charge: Obj) -> str:
-    card = (charge.get("payment_method_details") or {}).get("card") or {}
-    return str(card.get("brand") or "")
+def _everything(obj: Obj) -> bool:
+    return True
 
 
 def _succeeded(charge: Obj) -> bool:
@@ -117,22 +127,8 @@ def _refund_counts(refund: Obj) -> bool:
     return refund["status"] not in ("failed", "canceled")
 
 
-def _revenue_categories(txn: Obj) -> bool:
+def _in_net_volume(txn: Obj) -> bool:
     return txn["reporting_category"] in NET_VOLUME_CATEGORIES
-
-
-def _measure(
-    *,
-    keep: Callable[[Obj], bool] = lambda obj: True,
-    value: Callable[[Obj], int],
-    series: Callable[[Obj], str] = lambda obj: "",
-    currency: Callable[[Obj], str] = _currency,
-) -> Contributions:
-    def contributions(obj: Obj) -> Iterator[Contribution]:
-        if keep(obj):
-            yield currency(obj), series(obj), value(obj)
-
-    return contributions
 
 
 def _one(obj: Obj) -> int:
@@ -143,126 +139,122 @@ def _field(name: str) -> Callable[[Obj], int]:
     return lambda obj: int(obj[name])
 
 
-def _named(name: str) -> Callable[[Obj], str]:
+def _text(name: str) -> Callable[[Obj], str]:
+    """A breakdown value; a missing one (no refund reason) is its own series, ""."""
+    return lambda obj: str(obj.get(name) or "")
+
+
+def _fixed(name: str) -> Callable[[Obj], str]:
     return lambda obj: name
 
 
-def _definitions() -> list[Definition]:
-    out: list[Definition] = []
+def _brand(charge: Obj) -> str:
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    return str(card.get("brand") or "")
 
-    def add(metric: str, measure: str, breakdown: str, kind: Kind, *parts: Any) -> None:
-        out.append(Definition(metric, measure, breakdown, kind, tuple(parts)))
 
-    # Charges: count and amount of succeeded charges; by status (every status: that is
-    # the breakdown's point), or by card brand (of the succeeded ones).
-    for measure, kind, value in (("amount", "amount", _field("amount")), ("count", "count", _one)):
-        add("charges", measure, "", kind, ("charges", _measure(keep=_succeeded, value=value)))
-        add(
-            "charges",
-            measure,
-            "status",
-            kind,
-            ("charges", _measure(value=value, series=lambda c: str(c["status"]))),
-        )
-        add(
-            "charges",
-            measure,
-            "brand",
-            kind,
-            ("charges", _measure(keep=_succeeded, value=value, series=_brand)),
-        )
+def _measure(
+    *,
+    keep: Callable[[Obj], bool] = _everything,
+    value: Callable[[Obj], int],
+    series: Callable[[Obj], str] = _fixed(""),
+    per_currency: bool = True,
+) -> Contribute:
+    def contribute(obj: Obj) -> Iterator[Contribution]:
+        if keep(obj):
+            currency = str(obj["currency"]).lower() if per_currency else ""
+            yield currency, series(obj), value(obj)
+
+    return contribute
+
+
+COUNT_AND_AMOUNT: tuple[tuple[str, Kind, Callable[[Obj], int]], ...] = (
+    ("amount", "amount", _field("amount")),
+    ("count", "count", _one),
+)
+
+
+def _definitions() -> Iterator[Definition]:
+    def chart(metric: str, measure: str, breakdown: str, kind: Kind, *parts: Any) -> Definition:
+        return Definition(metric, measure, breakdown, kind, tuple(parts))
+
+    # Charges: count and amount of succeeded charges. By status shows every status (that
+    # is the breakdown's point); by card brand splits the succeeded ones.
+    for measure, kind, value in COUNT_AND_AMOUNT:
+        ok = ("charges", _measure(keep=_succeeded, value=value))
+        yield chart("charges", measure, "", kind, ok)
+        by_status = ("charges", _measure(value=value, series=_text("status")))
+        yield chart("charges", measure, "status", kind, by_status)
+        by_brand = ("charges", _measure(keep=_succeeded, value=value, series=_brand))
+        yield chart("charges", measure, "brand", kind, by_brand)
 
     # Customers: new customers, not per currency.
-    add("customers", "count", "", "count", ("customers", _measure(value=_one, currency=_named(""))))
+    customers = ("customers", _measure(value=_one, per_currency=False))
+    yield chart("customers", "count", "", "count", customers)
 
-    # Revenue: gross = amount_captured of succeeded charges; net and fees from balance
-    # transactions of the revenue categories. Broken down, the three side by side.
+    # Revenue: gross volume is the amount captured of succeeded charges; net volume and
+    # fees add up balance transactions of the revenue categories. Broken down into its
+    # components, the three are drawn side by side whichever was picked.
     gross = (
         "charges",
-        _measure(keep=_succeeded, value=_field("amount_captured"), series=_named("gross")),
+        _measure(keep=_succeeded, value=_field("amount_captured"), series=_fixed("gross")),
     )
     net = (
         "balance_transactions",
-        _measure(keep=_revenue_categories, value=_field("net"), series=_named("net")),
+        _measure(keep=_in_net_volume, value=_field("net"), series=_fixed("net")),
     )
     fees = (
         "balance_transactions",
-        _measure(keep=_revenue_categories, value=_field("fee"), series=_named("fees")),
+        _measure(keep=_in_net_volume, value=_field("fee"), series=_fixed("fees")),
     )
     for measure, part in (("gross", gross), ("net", net), ("fees", fees)):
-        add("revenue", measure, "", "amount", part)
-        add("revenue", measure, "components", "amount", gross, net, fees)
+        yield chart("revenue", measure, "", "amount", part)
+        yield chart("revenue", measure, "components", "amount", gross, net, fees)
 
-    # Refunds: failed and canceled ones excluded; by reason (of those counted), or by
-    # status (every status).
-    for measure, kind, value in (("amount", "amount", _field("amount")), ("count", "count", _one)):
-        add("refunds", measure, "", kind, ("refunds", _measure(keep=_refund_counts, value=value)))
-        add(
-            "refunds",
-            measure,
-            "reason",
-            kind,
-            (
-                "refunds",
-                _measure(keep=_refund_counts, value=value, series=lambda r: str(r["reason"] or "")),
-            ),
-        )
-        add(
-            "refunds",
-            measure,
-            "status",
-            kind,
-            ("refunds", _measure(value=value, series=lambda r: str(r["status"]))),
-        )
+    # Refunds: failed and canceled ones excluded; by reason (of those), or by status
+    # (every status, as for charges).
+    for measure, kind, value in COUNT_AND_AMOUNT:
+        counted = ("refunds", _measure(keep=_refund_counts, value=value))
+        yield chart("refunds", measure, "", kind, counted)
+        by_reason = ("refunds", _measure(keep=_refund_counts, value=value, series=_text("reason")))
+        yield chart("refunds", measure, "reason", kind, by_reason)
+        by_status = ("refunds", _measure(value=value, series=_text("status")))
+        yield chart("refunds", measure, "status", kind, by_status)
 
-    # Disputes: every dispute opened, by status or by reason.
-    for measure, kind, value in (("amount", "amount", _field("amount")), ("count", "count", _one)):
-        add("disputes", measure, "", kind, ("disputes", _measure(value=value)))
+    # Disputes: every dispute, by the time it was opened; by status or by reason.
+    for measure, kind, value in COUNT_AND_AMOUNT:
+        yield chart("disputes", measure, "", kind, ("disputes", _measure(value=value)))
         for breakdown in ("status", "reason"):
-            add(
-                "disputes",
-                measure,
-                breakdown,
-                kind,
-                ("disputes", _measure(value=value, series=lambda d, b=breakdown: str(d[b] or ""))),
-            )
+            split = ("disputes", _measure(value=value, series=_text(breakdown)))
+            yield chart("disputes", measure, breakdown, kind, split)
 
-    # Balance transactions: every one, with its amount, fee and net; by reporting category.
+    # Balance transactions: every one, its amount, fee or net; by reporting category.
     for measure, kind, value in (
         ("amount", "amount", _field("amount")),
         ("net", "amount", _field("net")),
         ("fee", "amount", _field("fee")),
         ("count", "count", _one),
     ):
-        category: Callable[[Obj], str] = lambda t: str(t["reporting_category"])  # noqa: E731
-        add(
+        every = ("balance_transactions", _measure(value=value))
+        yield chart("balance_transactions", measure, "", kind, every)
+        by_category = (
             "balance_transactions",
-            measure,
-            "",
-            kind,
-            ("balance_transactions", _measure(value=value)),
+            _measure(value=value, series=_text("reporting_category")),
         )
-        add(
-            "balance_transactions",
-            measure,
-            "category",
-            kind,
-            ("balance_transactions", _measure(value=value, series=category)),
-        )
-    return out
+        yield chart("balance_transactions", measure, "category", kind, by_category)
 
 
 DEFINITIONS: tuple[Definition, ...] = tuple(_definitions())
 
 
-# --- time: ranges and periods with the calendar -------------------------------------------
+# --- time: ranges and periods from the calendar -------------------------------------------
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """Midnight starting ``day`` in ``zone`` (the zones tested all have one every day)."""
+    """Midnight starting ``day`` in ``zone`` (the zones tested have one every day)."""
     midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
-    round_trip = midnight.astimezone(UTC).astimezone(zone)
-    assert round_trip.replace(tzinfo=None) == midnight.replace(tzinfo=None), (
+    again = midnight.astimezone(UTC).astimezone(zone)
+    assert again.replace(tzinfo=None) == midnight.replace(tzinfo=None), (
         f"{zone.key} skips midnight on {day}: this reference does not cover that"
     )
     return midnight
@@ -275,7 +267,7 @@ def last_days_range(days: int, zone: ZoneInfo, now: datetime) -> tuple[datetime,
 
 
 def custom_range(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """Custom: the local days ``first`` to ``last``, both whole."""
+    """Custom: the whole local days ``first`` to ``last``."""
     return local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone)
 
 
@@ -292,8 +284,14 @@ def label_of(moment: datetime, granularity: str) -> Label:
     if granularity == "week":
         return (day - timedelta(days=day.weekday()),)  # ISO weeks start on Monday
     if granularity == "month":
-        return (date(day.year, day.month, 1),)
+        return (day.replace(day=1),)
     raise ValueError(granularity)
+
+
+@functools.cache
+def label_at(unix_seconds: int, zone: ZoneInfo, granularity: str) -> Label:
+    """``label_of`` an instant; remembered, as every chart asks about the same instants."""
+    return label_of(datetime.fromtimestamp(unix_seconds, zone), granularity)
 
 
 def start_of(label: Label, zone: ZoneInfo, granularity: str) -> datetime:
@@ -301,22 +299,16 @@ def start_of(label: Label, zone: ZoneInfo, granularity: str) -> datetime:
     if granularity != "hour":
         return local_midnight(label[0], zone)
     day, hour, offset = label
-    for fold in (0, 1):  # the repeated hour of a fall-back night is fold 1 the second time
+    for fold in (0, 1):  # the hour a fall-back night repeats is fold=1 the second time
         wall = datetime(day.year, day.month, day.day, hour, tzinfo=zone, fold=fold)
         if wall.utcoffset() == offset:
             return wall
     raise AssertionError(f"no local hour {label} in {zone.key}")
 
 
-@functools.lru_cache(maxsize=None)
-def label_at(unix_seconds: int, zone: ZoneInfo, granularity: str) -> Label:
-    """``label_of`` an instant; remembered, as every chart asks about the same instants."""
-    return label_of(datetime.fromtimestamp(unix_seconds, zone), granularity)
-
-
 @dataclass
 class Calendar:
-    """The periods of one chart window [start, end), and which one each instant falls in."""
+    """The periods of one chart window [start, end), and which one each instant is in."""
 
     zone: ZoneInfo
     granularity: str
@@ -330,18 +322,17 @@ class Calendar:
     def __post_init__(self) -> None:
         self._lo, self._hi = self.start.timestamp(), self.end.timestamp()
         self._index, self.periods = {}, []
-        step = int(STEP.total_seconds())
         t = int(self._lo)
-        assert t == self._lo and t % step == 0, "a window starts on a 15-minute step"
+        assert t == self._lo and t % STEP_SECONDS == 0, "windows start on a 15-minute step"
         while t < self._hi:
             label = label_at(t, self.zone, self.granularity)
             if label not in self._index:
                 self._index[label] = len(self.periods)
                 self.periods.append(start_of(label, self.zone, self.granularity))
-            t += step
+            t += STEP_SECONDS
 
     def index(self, created: int) -> int | None:
-        """The period of an object created at Unix time ``created``; None outside the window."""
+        """The period of an object created at Unix time ``created``; None outside."""
         if not self._lo <= created < self._hi:
             return None
         return self._index[label_at(created, self.zone, self.granularity)]
@@ -354,34 +345,30 @@ SeriesKey = tuple[str, str]  # (currency, series)
 class ReferenceChart:
     periods: list[datetime]
     kind: Kind
-    # One series per currency and series name that any object in the window fed, even if
-    # its values add up to zero (a fee of 0 on every refund is still a row to show).
+    # One series per currency and series that any object in the window fed, even if its
+    # values add up to zero (the fees of refunds are 0, yet there were refunds).
     series: dict[SeriesKey, list[int]]
-
-    def totals(self) -> dict[SeriesKey, int]:
-        return {key: sum(values) for key, values in self.series.items()}
 
 
 def compute(definition: Definition, snapshot: Snapshot, calendar: Calendar) -> ReferenceChart:
     size = len(calendar.periods)
     series: dict[SeriesKey, list[int]] = {}
-    for source, contributions in definition.parts:
-        for obj in snapshot[source]:
-            index = calendar.index(int(obj["created"]))
-            if index is None:
-                continue
-            for currency, name, value in contributions(obj):
-                values = series.get((currency, name))
-                if values is None:
-                    values = series[currency, name] = [0] * size
-                values[index] += value
+    for created, currency, name, value in snapshot.contributions(definition):
+        index = calendar.index(created)
+        if index is None:
+            continue
+        values = series.get((currency, name))
+        if values is None:
+            values = series[currency, name] = [0] * size
+        values[index] += value
     return ReferenceChart(list(calendar.periods), definition.kind, series)
 
 
 # --- money, as Stripe documents it (https://docs.stripe.com/currencies) -------------------
 
 ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"}
+    | {"pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
 )
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 

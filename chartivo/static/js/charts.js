@@ -38,7 +38,10 @@
       tip.hidden = false;
       var frame = context.chart.canvas.getBoundingClientRect();
       var host = container.getBoundingClientRect();
-      tip.style.left = (frame.left - host.left + model.caretX + 12) + "px";
+      // Right of the point, or left of it where the right would run off the card.
+      var x = frame.left - host.left + model.caretX;
+      var left = x + 12 + tip.offsetWidth <= host.width ? x + 12 : x - 12 - tip.offsetWidth;
+      tip.style.left = Math.max(0, left) + "px";
       tip.style.top = (frame.top - host.top + model.caretY) + "px";
     };
   }

@@ -1,0 +1,563 @@
+"""Fairness across tenants: two workers on PostgreSQL and Redis, one huge account, 200 small.
+
+    python bench/fairness.py [--big-charges 500000] [--accounts 200] [--refresh 60]
+
+The sandbox generates one account with 500,000 charges over 30 days and 200 small accounts
+(100 charges each), all in **live mode**: live limits (100 requests/s per account, so the
+default 50 % budget is 50/s) are the ones a merchant that large has. Chartivo connects all
+201 with live restricted keys and runs as in production: PostgreSQL, CHARTIVO_TASK_BACKEND
+=rq with REDIS_URL (which also makes the request budget shared between the workers), JSON
+logs, the default 120 s slice and 5 s scheduler tick; only CHARTIVO_REFRESH_SECONDS is
+shortened to 60.
+
+Run 1, two ``chartivo worker`` processes, from the moment all 201 keys are saved until the
+big account's first sync is done and one more interval has passed. Read from the workers'
+JSON logs (each ``sync.run`` line says which connection, when the run ended and how long
+it took):
+
+- refreshes: after a run ends, the connection is due again one interval later; a refresh's
+  lateness is how long after that moment it ended. Every small account's every refresh
+  must end within one interval of being due, and one still waiting when the run stops
+  counts as late by how long it has waited.
+- no connection synced twice at once: no two runs of one connection overlap in time, and
+  no run lost its lease.
+
+Run 2, one worker on a fresh database, until every first sync is done. Then the
+aggregates of each account are compared between the two runs over the window both
+cover, row for row (an MD5 of every row, and the sums).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from _setup import ROOT, scratch_environment
+from load.machine import load_average, wait_until_quiet
+
+sys.path.insert(0, str(ROOT))
+from stripe_sandbox.testing import SandboxProcess
+
+PYTHON = sys.executable
+EMAIL_DOMAIN = "fairness.bench"
+BIG = "big"
+
+
+# --- the world: sandbox keys, database, Redis --------------------------------------------------
+
+
+def live_keys(box: SandboxProcess) -> dict[str, str]:
+    """account id -> its live restricted key; the default (big) account is also under BIG."""
+    keys = {
+        str(k["account"]): str(k["key"])
+        for k in box.control.keys()
+        if k["name"] == "restricted_live" and not k["revoked"]
+    }
+    keys[BIG] = keys.pop(box.account)
+    return keys
+
+
+def database_url(server: str, name: str) -> str:
+    return f"{server.rstrip('/')}/{name}"
+
+
+def recreate_database(server: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(server: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+# --- one run -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncRun:
+    connection: int
+    end: float
+    seconds: float
+    more_to_do: bool
+    error: str
+    requests: int
+    worker: int
+
+    @property
+    def start(self) -> float:
+        return self.end - self.seconds
+
+
+@dataclass
+class RunResult:
+    workers: int
+    started: float
+    stopped: float
+    accounts: dict[int, str]  # connection id -> sandbox account (or BIG)
+    runs: list[SyncRun]
+    jobs: dict[int, int]  # connection id -> tasks started for it
+    lease_lost: int
+    log_lines: int
+    non_json_lines: int
+    big_done_at: float | None
+    sandbox: dict[str, Any]
+    load: list[float] = field(default_factory=list)
+
+    def runs_of(self, connection: int) -> list[SyncRun]:
+        return sorted((r for r in self.runs if r.connection == connection), key=lambda r: r.end)
+
+
+# RQ's line as a worker takes a task: "<worker>: refresh: chartivo…sync_connection(42) (<id>)".
+_JOB_STARTED = re.compile(r": (?:refresh|backfill): [\w.]+\.(?:sync_connection|continue_sync)\((\d+)\)")
+
+
+def _log_time(text: str) -> float:
+    # python-json-logger writes asctime: local time, to the millisecond.
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()  # noqa: DTZ007
+
+
+def read_logs(paths: list[Path]) -> tuple[list[SyncRun], dict[int, int], int, int, int]:
+    runs: list[SyncRun] = []
+    jobs: dict[int, int] = defaultdict(int)
+    lease_lost = lines = non_json = 0
+    for worker, path in enumerate(paths):
+        for line in path.read_text().splitlines():
+            lines += 1
+            try:
+                record = json.loads(line)
+            except ValueError:
+                non_json += 1
+                continue
+            message = str(record.get("message", ""))
+            if message == "sync.run":
+                runs.append(
+                    SyncRun(
+                        connection=int(record["connection"]),
+                        end=_log_time(record["time"]),
+                        seconds=float(record["seconds"]),
+                        more_to_do=bool(record["more_to_do"]),
+                        error=str(record["error"]),
+                        requests=int(record["requests"]),
+                        worker=worker,
+                    )
+                )
+            elif message == "sync.lease_lost":
+                lease_lost += 1
+            elif record.get("logger") == "rq.worker" and (started := _JOB_STARTED.search(message)):
+                jobs[int(started.group(1))] += 1
+    return runs, jobs, lease_lost, lines, non_json
+
+
+def connect_all(keys_file: Path) -> None:
+    """(In a child process with the run's environment.) Saves every key, as users would."""
+    import django
+
+    django.setup()
+    from chartivo.accounts.models import User
+    from chartivo.integrations.stripe.connect import connect
+
+    keys: dict[str, str] = json.loads(keys_file.read_text())
+    # The big account first: its first sync is under way before the small ones are saved.
+    for account in sorted(keys, key=lambda a: a != BIG):
+        user = User.objects.create_user(f"{account}@{EMAIL_DOMAIN}", "bench password 123")
+        connect(user, keys[account])
+
+
+def _query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return list(db.execute(sql, params).fetchall())  # type: ignore[arg-type]
+
+
+def _progress(url: str) -> tuple[int, int, float | None]:
+    """(connections synced once, all connections, when the big account's first sync ended)."""
+    done, total = _query(
+        url,
+        "SELECT count(backfill_done_at), count(*) FROM stripe_integration_stripeconnection",
+    )[0]
+    big = _query(
+        url,
+        "SELECT extract(epoch FROM c.backfill_done_at) FROM stripe_integration_stripeconnection c"
+        " JOIN accounts_user u ON u.id = c.owner_id WHERE u.email = %s",
+        (f"{BIG}@{EMAIL_DOMAIN}",),
+    )
+    return int(done), int(total), (float(big[0][0]) if big and big[0][0] is not None else None)
+
+
+def _big_left(url: str) -> int:
+    rows = _query(
+        url,
+        "SELECT coalesce(sum(r.\"end\" - r.start), 0) FROM stripe_integration_syncrange r"
+        " JOIN stripe_integration_stripeconnection c ON c.id = r.connection_id"
+        " JOIN accounts_user u ON u.id = c.owner_id WHERE u.email = %s AND r.purpose = 'backfill'",
+        (f"{BIG}@{EMAIL_DOMAIN}",),
+    )
+    return int(rows[0][0])
+
+
+def one_run(
+    box: SandboxProcess,
+    keys: dict[str, str],
+    *,
+    workers: int,
+    database: str,
+    args: argparse.Namespace,
+    logs: Path,
+) -> RunResult:
+    url = database_url(args.postgres, database)
+    recreate_database(args.postgres, database)
+    flush_redis(args.redis)
+    env = scratch_environment(
+        box.api_base,
+        DATABASE_URL=url,
+        CHARTIVO_TASK_BACKEND="rq",
+        REDIS_URL=args.redis,
+        CHARTIVO_REFRESH_SECONDS=str(args.refresh),
+        CHARTIVO_LOG_FORMAT="json",
+        CHARTIVO_LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+    )
+    subprocess.run(
+        [PYTHON, "-m", "chartivo.cli", "migrate", "--no-input", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    keys_file = logs / "keys.json"
+    keys_file.write_text(json.dumps(keys))
+    print(f"[{workers} worker(s)] saving {len(keys)} keys…", flush=True)
+    subprocess.run([PYTHON, __file__, "--connect", str(keys_file)], env=env, cwd=ROOT, check=True)
+    keys_file.unlink()
+    accounts = {
+        int(pk): email.split("@")[0]
+        for pk, email in _query(
+            url,
+            "SELECT c.id, u.email FROM stripe_integration_stripeconnection c"
+            " JOIN accounts_user u ON u.id = c.owner_id",
+        )
+    }
+
+    box.control.reset_stats()
+    paths = [logs / f"worker-{workers}-{n}.log" for n in range(workers)]
+    started = time.time()
+    processes = []
+    for path in paths:
+        with path.open("wb") as output:
+            processes.append(
+                subprocess.Popen(
+                    [PYTHON, "-m", "chartivo.cli", "worker"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    loads: list[float] = []
+    big_done: float | None = None
+    next_report = time.monotonic()
+    try:
+        while True:
+            time.sleep(2)
+            if any(p.poll() is not None for p in processes):
+                raise SystemExit(f"a worker exited; see {logs}")
+            done, total, big_done = _progress(url)
+            loads.append(load_average())
+            elapsed = time.time() - started
+            if time.monotonic() >= next_report:
+                next_report += 15
+                print(
+                    f"[{workers} worker(s)] {elapsed:5.0f}s: {done}/{total} first syncs done, "
+                    f"big account: {_big_left(url) / 86400:.1f} days left, "
+                    f"load {loads[-1]:.2f}",
+                    flush=True,
+                )
+            if workers > 1 and big_done is not None:
+                # One more interval (and a tick) after the big sync: the last refreshes
+                # it could have held up are then due and must have run.
+                if time.time() >= big_done + args.refresh + 10:
+                    break
+            elif workers == 1 and done == total:
+                break
+            if elapsed > args.timeout:
+                print(f"[{workers} worker(s)] timed out after {elapsed:.0f}s", flush=True)
+                break
+    finally:
+        stopped = time.time()
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    runs, jobs, lease_lost, lines, non_json = read_logs(paths)
+    return RunResult(
+        workers=workers,
+        started=started,
+        stopped=stopped,
+        accounts=accounts,
+        runs=[r for r in runs if r.end <= stopped],
+        jobs=dict(jobs),
+        lease_lost=lease_lost,
+        log_lines=lines,
+        non_json_lines=non_json,
+        big_done_at=big_done,
+        sandbox=box.control.stats(),
+        load=loads,
+    )
+
+
+# --- what the runs show ------------------------------------------------------------------------
+
+
+@dataclass
+class Fairness:
+    refreshes: int
+    worst_lateness: float
+    p95_lateness: float
+    worst_account: str
+    late_accounts: int
+    never_refreshed: int
+    worst_first_sync: float
+    overlaps: int
+    busy_jobs: int
+
+
+def fairness(result: RunResult, interval: float) -> Fairness:
+    latenesses: list[float] = []
+    worst, worst_account, late, never, overlaps, busy = 0.0, "", 0, 0, 0, 0
+    first_syncs: list[float] = []
+    for connection, account in result.accounts.items():
+        runs = result.runs_of(connection)
+        by_start = sorted(runs, key=lambda r: r.start)
+        overlaps += sum(1 for a, b in zip(by_start, by_start[1:], strict=False) if b.start < a.end)
+        busy += max(0, result.jobs.get(connection, 0) - len(runs))
+        if account == BIG:
+            continue
+        if not runs:
+            never += 1
+            continue
+        first_syncs.append(runs[0].end - result.started)
+        own: list[float] = []
+        for previous, run in zip(runs, runs[1:], strict=False):
+            own.append(run.end - (previous.end + interval))
+        # Due and still waiting when the run stopped: late by how long it has waited.
+        waiting = result.stopped - (runs[-1].end + interval)
+        if len(runs) == 1:
+            never += 1
+        latenesses += own
+        account_worst = max([*own, waiting])
+        if account_worst > worst:
+            worst, worst_account = account_worst, account
+        if account_worst >= interval:
+            late += 1
+    ordered = sorted(latenesses) or [0.0]
+    return Fairness(
+        refreshes=len(latenesses),
+        worst_lateness=worst,
+        p95_lateness=ordered[int(0.95 * (len(ordered) - 1))],
+        worst_account=worst_account,
+        late_accounts=late,
+        never_refreshed=never,
+        worst_first_sync=max(first_syncs, default=float("nan")),
+        overlaps=overlaps,
+        busy_jobs=busy,
+    )
+
+
+_DIGEST = """
+SELECT split_part(u.email, '@', 1), count(*), sum(a.count), sum(a.amount), sum(a.captured),
+       sum(a.fee), sum(a.net),
+       md5(string_agg(concat_ws('|', a.resource, a.bucket, a.currency, a.dim1, a.dim2, a.count,
+                                a.amount, a.captured, a.fee, a.net),
+                      ',' ORDER BY a.resource, a.bucket, a.currency, a.dim1, a.dim2))
+FROM metrics_aggregate a
+JOIN stripe_integration_stripeconnection c ON c.id = a.connection_id
+JOIN accounts_user u ON u.id = c.owner_id
+WHERE a.bucket >= %s
+GROUP BY 1
+"""
+
+
+def window_start(url: str) -> int:
+    return int(_query(url, "SELECT max(window_start) FROM stripe_integration_resourcestate")[0][0])
+
+
+def digests(url: str, since: int) -> dict[str, tuple[Any, ...]]:
+    return {str(row[0]): tuple(row[1:]) for row in _query(url, _DIGEST, (since,))}
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--big-charges", type=int, default=500_000)
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--accounts-charges", type=int, default=100)
+    parser.add_argument("--refresh", type=int, default=60, help="CHARTIVO_REFRESH_SECONDS")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--data-dir", help="keep the sandbox's data here and reuse it")
+    parser.add_argument("--logs", default=str(ROOT / "var" / "bench" / "fairness"))
+    parser.add_argument(
+        "--quiet-load", type=float, default=2.0, help="wait for the 1-minute load to drop to this"
+    )
+    parser.add_argument("--connect", help=argparse.SUPPRESS)  # the child that saves the keys
+    args = parser.parse_args()
+    if args.connect:
+        connect_all(Path(args.connect))
+        return
+
+    logs = Path(args.logs)
+    logs.mkdir(parents=True, exist_ok=True)
+    for old in logs.glob("worker-*.log"):
+        old.unlink()
+    print(
+        f"sandbox: {args.big_charges:,} live charges for the big account, {args.accounts} "
+        f"accounts of {args.accounts_charges} live charges, 30 days…",
+        flush=True,
+    )
+    generation = time.monotonic()
+    with SandboxProcess(
+        seed="fairness",
+        charges=args.big_charges,
+        days=30,
+        modes="live",
+        accounts=args.accounts,
+        accounts_charges=args.accounts_charges,
+        data_dir=args.data_dir,
+        startup_timeout=1200,
+    ) as box:
+        print(f"sandbox ready in {time.monotonic() - generation:.0f}s", flush=True)
+        keys = live_keys(box)
+        load_before = wait_until_quiet(threshold=args.quiet_load)
+        two = one_run(box, keys, workers=2, database="chartivo_fairness_2", args=args, logs=logs)
+        wait_until_quiet(threshold=args.quiet_load)
+        one = one_run(box, keys, workers=1, database="chartivo_fairness_1", args=args, logs=logs)
+
+    urls = [database_url(args.postgres, f"chartivo_fairness_{n}") for n in (2, 1)]
+    since = max(window_start(url) for url in urls)
+    two_digest, one_digest = (digests(url, since) for url in urls)
+    differing = sorted(a for a in set(two_digest) | set(one_digest) if two_digest.get(a) != one_digest.get(a))
+    for url in ("chartivo_fairness_2", "chartivo_fairness_1"):
+        with contextlib.suppress(Exception):
+            drop_database(args.postgres, url)
+
+    report(args, two, one, two_digest, differing, load_before, since)
+
+
+def report(
+    args: argparse.Namespace,
+    two: RunResult,
+    one: RunResult,
+    digest: dict[str, tuple[Any, ...]],
+    differing: list[str],
+    load_before: float,
+    since: int,
+) -> None:
+    interval = float(args.refresh)
+    fair = fairness(two, interval)
+    single = fairness(one, interval)
+    big_id = next(pk for pk, account in two.accounts.items() if account == BIG)
+    big_runs = two.runs_of(big_id)
+    big_seconds = (two.big_done_at or float("nan")) - two.started
+    big_rows = digest.get(BIG, (0, 0))
+    small_refresh_seconds = [
+        r.seconds
+        for pk, account in two.accounts.items()
+        if account != BIG
+        for r in two.runs_of(pk)[1:]
+    ]
+    stats = two.sandbox
+    print()
+    print(f"run 1: 2 workers, {two.stopped - two.started:.0f}s; run 2: 1 worker, "
+          f"{one.stopped - one.started:.0f}s (both PostgreSQL + Redis, RQ, shared budget)")
+    print(
+        f"big account: first sync {big_seconds:.0f}s in {len(big_runs)} slices, "
+        f"{big_rows[0]:,} aggregate rows, {sum(r.requests for r in big_runs):,} requests"
+    )
+    print(
+        f"small accounts: {args.accounts}, first sync done within {fair.worst_first_sync:.0f}s "
+        f"of the workers starting; {fair.refreshes} refreshes "
+        f"(median run {statistics.median(small_refresh_seconds or [0]):.2f}s)"
+    )
+    print(
+        f"refresh lateness (end − due, interval {interval:.0f}s): p95 {fair.p95_lateness:.1f}s, "
+        f"worst {fair.worst_lateness:.1f}s ({fair.worst_account}); accounts late by an "
+        f"interval or more: {fair.late_accounts}; never refreshed: {fair.never_refreshed}"
+    )
+    print(
+        f"one worker, for comparison: worst lateness {single.worst_lateness:.1f}s, "
+        f"{single.late_accounts} accounts late"
+    )
+    print(
+        f"synced twice at once: {fair.overlaps} overlapping runs, {two.lease_lost} leases lost, "
+        f"{fair.busy_jobs} tasks found their connection busy (run 2: {single.overlaps} overlaps)"
+    )
+    print(
+        f"sandbox: {stats['requests']:,} requests, {stats['rate_limited']} answered 429; "
+        f"worker logs: {two.log_lines + one.log_lines:,} lines, "
+        f"{two.non_json_lines + one.non_json_lines} not JSON"
+    )
+    print(
+        f"aggregates (buckets from {datetime.fromtimestamp(since):%Y-%m-%d %H:%M}): "  # noqa: DTZ006
+        f"{len(digest)} accounts compared, {len(differing)} differ"
+        + (f" ({', '.join(differing[:5])})" if differing else "")
+    )
+    loads = two.load + one.load
+    print(
+        f"machine load: {load_before:.2f} before; during the runs mean "
+        f"{statistics.mean(loads):.2f}, max {max(loads):.2f} (2 cores)"
+    )
+    fair_ok = fair.worst_lateness < interval and fair.never_refreshed == 0
+    isolated = fair.overlaps == 0 and single.overlaps == 0 and two.lease_lost == 0
+    ok = fair_ok and isolated and not differing and len(digest) == len(two.accounts)
+    print(
+        f"RESULT {'PASS' if ok else 'FAIL'} small_accounts={args.accounts} "
+        f"big_charges={args.big_charges} interval_s={interval:.0f} "
+        f"worst_refresh_lateness_s={fair.worst_lateness:.1f} "
+        f"p95_refresh_lateness_s={fair.p95_lateness:.1f} refreshes={fair.refreshes} "
+        f"late_accounts={fair.late_accounts} overlapping_runs={fair.overlaps} "
+        f"leases_lost={two.lease_lost} big_first_sync_s={big_seconds:.0f} "
+        f"aggregates_identical={'yes' if not differing else 'no'} "
+        f"rate_limited={stats['rate_limited']} load_mean={statistics.mean(loads):.2f}"
+    )
+    if not ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
