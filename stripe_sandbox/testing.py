@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -30,8 +30,9 @@ class SandboxError(RuntimeError):
 @dataclass(frozen=True)
 class CreatedAccount:
     id: str
-    keys: dict[str, str]
-    account: dict[str, Any]
+    # Not in repr: pytest prints fixtures of a failing test, and keys never reach output.
+    keys: dict[str, str] = field(repr=False)
+    account: dict[str, Any] = field(repr=False)
     seconds: float
 
 

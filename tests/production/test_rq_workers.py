@@ -75,8 +75,8 @@ def test_a_save_is_queued_in_redis_and_an_rq_worker_writes_the_same_figures(
 
 
 INTERVAL = 10  # the shortest CHARTIVO_REFRESH_SECONDS allowed
-ACCOUNTS = 4
-REFRESHES = 2  # each connection's, after its first sync
+ACCOUNTS = 6
+REFRESHES = 1  # of each connection, after its first sync
 
 
 def test_two_workers_refresh_each_connection_once_per_interval_never_twice_at_once(

@@ -28,6 +28,11 @@ def _connection(user: User) -> StripeConnection | None:
 
 
 def _page(request: HttpRequest, form: StripeKeyForm, *, status: int = 200) -> HttpResponse:
+    if form.errors.get("api_key"):
+        # The error is read out with the field, before its help text.
+        form.fields["api_key"].widget.attrs.update(
+            {"aria-describedby": "api-key-error api-key-help", "aria-invalid": "true"}
+        )
     user: User = request.user  # type: ignore[assignment]
     connection = _connection(user)
     context: dict[str, Any] = {"form": form, "connection": connection, "banner_tag": BANNER_TAG}
