@@ -7,10 +7,11 @@ Asia/Kathmandu (+05:45), and compared with ``tests.support.reference`` computed 
 raw objects: every period, every series, every currency, exactly.
 
 A chart is fetched as the browser and a user get it, ``data.json`` and the CSV export,
-and both are held to the reference (the CSV row by row, in major units). The one
-exception is the largest: "Last 30 days" by the hour (720 periods, up to ~40 series) is
-read from ``chart_data``, the function both endpoints draw from, and compared as integers;
-its formatting is the same code the 15 other charts of the same definition check.
+and both are held to the reference: the tooltip texts and plotted values, the totals, and
+the CSV row by row in major units. The one exception is the largest: "Last 30 days" by the
+hour (720 periods, up to ~40 series) is read from ``chart_data``, the function both
+endpoints draw from, and compared as integers; its formatting is the same code the other
+charts of the same definition, the Custom range by the hour among them, check.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")
 RANGES = ("last_30_days", "custom")
 CSV_HEADER = ["period_start", "currency", "series", "value"]
 SHOWN_MISMATCHES = 12
+Outcome = tuple[list[str], int]  # mismatches, and how many numbers agreed
 
 
 @dataclass
@@ -62,6 +64,11 @@ class Served:
     csv_rows: list[list[str]]
     asked_at: datetime
     answered_at: datetime
+
+    @property
+    def chart(self) -> dict[str, Any]:
+        chart: dict[str, Any] = self.payload["chart"]
+        return chart
 
 
 def _serve(client: Client, chart: Chart, zone: ZoneInfo) -> Served:
@@ -84,6 +91,18 @@ def _serve(client: Client, chart: Chart, zone: ZoneInfo) -> Served:
     raise AssertionError("the clock kept crossing an hour boundary")
 
 
+def _window(
+    served: Served, range_name: str, zone: ZoneInfo, custom: tuple[date, date]
+) -> tuple[datetime, datetime]:
+    """The chart's window, stated independently; its "now" is checked against the clock."""
+    if range_name == "custom":
+        return custom_range(*custom, zone)
+    start, _ = last_days_range(30, zone, served.asked_at)
+    end = datetime.fromisoformat(served.chart["range"]["end"])
+    assert served.asked_at <= end <= served.answered_at, "Last 30 days does not end now"
+    return start, end
+
+
 @functools.cache  # hours without activity repeat "0.00 USD" thousands of times
 def _shown_exactly(text: str, currency: str, kind: str) -> int:
     """The integer a tooltip shows ("1,234.50 USD" -> 123450), refusing wrong decimals."""
@@ -92,8 +111,7 @@ def _shown_exactly(text: str, currency: str, kind: str) -> int:
     number, code = text.rsplit(" ", 1)
     assert code == currency.upper(), f"{text!r} is not labelled {currency.upper()}"
     places = decimals(currency)
-    fraction = number.partition(".")[2]
-    assert len(fraction) == places, f"{text!r} should have {places} decimals"
+    assert len(number.partition(".")[2]) == places, f"{text!r} should have {places} decimals"
     return int(Decimal(number.replace(",", "")).scaleb(places))
 
 
@@ -102,10 +120,12 @@ def _csv_value(value: int, currency: str, kind: str) -> str:
     return str(value) if kind == "count" else major_units(value, currency)
 
 
-def _value_mismatches(
-    label: str, periods: list[str], app: list[Any], reference: list[Any]
-) -> list[str]:
-    if app == reference:
+def _series_label(where: str, currency: str, key: str) -> str:
+    return f"{where} {currency.upper() or '-'} {key or '(total)'}"
+
+
+def _mismatches(label: str, periods: list[str], app: list[Any], reference: list[Any]) -> list[str]:
+    if app == reference:  # the common case, compared in one go
         return []
     return [
         f"{label} @ {period}: app {a}, reference {r}"
@@ -114,7 +134,7 @@ def _value_mismatches(
     ]
 
 
-def _same_series(where: str, app: set[Any], reference: ReferenceChart) -> list[str]:
+def _series_mismatch(where: str, app: set[Any], reference: ReferenceChart) -> list[str]:
     if app == set(reference.series):
         return []
     missing = sorted(set(reference.series) - app)
@@ -122,79 +142,99 @@ def _same_series(where: str, app: set[Any], reference: ReferenceChart) -> list[s
     return [f"{where}: series missing {missing}, unexpected {extra}"]
 
 
-def _compare_served(
-    where: str, served: Served, reference: ReferenceChart, zone: ZoneInfo
-) -> tuple[list[str], int]:
-    """Mismatches between data.json + CSV and the reference, and how many numbers agreed."""
-    chart = served.payload["chart"]
+def _compare_served(where: str, served: Served, reference: ReferenceChart) -> Outcome:
+    """data.json and the CSV against the reference."""
+    chart = served.chart
     periods = [p.isoformat() for p in reference.periods]
-    if chart["zone"] != zone.key or chart["periods"] != periods:
+    if chart["periods"] != periods:
         return [f"{where}: periods {chart['periods'][:3]}… != {periods[:3]}…"], 0
     by_key = {(s["currency"].lower(), s["key"]): s for s in chart["series"]}
-    problems = _same_series(where, set(by_key), reference)
+    problems = _series_mismatch(where, set(by_key), reference)
     if problems:
         return problems, 0
     compared = 0
     for (currency, key), values in reference.series.items():
-        s = by_key[currency, key]
-        label = f"{where} {currency.upper() or '-'} {key or '(total)'}"
+        s, label = by_key[currency, key], _series_label(where, currency, key)
         places = 0 if reference.kind == "count" else decimals(currency)
         if (s["kind"], s["decimals"]) != (reference.kind, places):
             problems.append(f"{label}: {s['kind']} with {s['decimals']} decimals")
             continue
         shown = [_shown_exactly(text, currency, s["kind"]) for text in s["display"]]
-        problems += _value_mismatches(f"{label} tooltip", periods, shown, values)
+        problems += _mismatches(f"{label} tooltip", periods, shown, values)
         plotted = [v / 10**places if places else v for v in values]
-        problems += _value_mismatches(f"{label} plotted", periods, s["values"], plotted)
+        problems += _mismatches(f"{label} plotted", periods, s["values"], plotted)
         total = sum(values)
         if (s["total_minor"], _shown_exactly(s["total"], currency, s["kind"])) != (total, total):
             problems.append(f"{label}: total {s['total_minor']} ({s['total']}), not {total}")
         compared += 2 * len(values) + 1
     # The CSV: one row per period and series, in the chart's series order, in major units.
-    expected = [CSV_HEADER] + [
-        [period, s["currency"], s["name"], _csv_value(reference.series[s["currency"].lower(), s["key"]][i], s["currency"].lower(), s["kind"])]
-        for i, period in enumerate(periods)
-        for s in chart["series"]
-    ]
+    expected = [CSV_HEADER]
+    for index, period in enumerate(periods):
+        for s in chart["series"]:
+            currency = s["currency"].lower()
+            value = reference.series[currency, s["key"]][index]
+            expected.append(
+                [period, s["currency"], s["name"], _csv_value(value, currency, s["kind"])]
+            )
     if served.csv_rows != expected:
         wrong = [
             f"{where} CSV row {n}: {got} != {want}"
-            for n, (got, want) in enumerate(zip(served.csv_rows, expected), start=1)
+            for n, (got, want) in enumerate(zip(served.csv_rows, expected, strict=False), start=1)
             if got != want
         ]
         problems += wrong or [f"{where} CSV: {len(served.csv_rows)} rows, not {len(expected)}"]
     return problems, compared + len(expected) - 1
 
 
-def _compare_data(where: str, synced: Synced, spec: ChartSpec, golden: Golden, definition: Definition, zone: ZoneInfo) -> tuple[list[str], int]:
+def _compare_data(where: str, synced: Synced, spec: ChartSpec, definition: Definition) -> Outcome:
     """``chart_data`` (the numbers behind both endpoints) against the reference."""
-    now = datetime.now(UTC)
+    zone, now = ZoneInfo(spec.time_zone), datetime.now(UTC)
     data = chart_data(synced.connection_id, resolve(spec, now=now))
-    start, end = last_days_range(30, zone, now)
-    reference = compute(definition, synced.snapshot, Calendar(zone, spec.granularity, start, end))
+    calendar = Calendar(zone, spec.granularity, *last_days_range(30, zone, now))
+    reference = compute(definition, synced.snapshot, calendar)
     periods = [p.isoformat() for p in reference.periods]
     if [p.isoformat() for p in data.periods] != periods:
         return [f"{where}: periods {data.periods[:3]}… != {periods[:3]}…"], 0
     by_key = {(s.currency, s.key): s for s in data.series}
-    problems = _same_series(where, set(by_key), reference)
+    problems = _series_mismatch(where, set(by_key), reference)
     if problems:
         return problems, 0
     compared = 0
     for (currency, key), values in reference.series.items():
-        s = by_key[currency, key]
-        problems += _value_mismatches(f"{where} {currency.upper() or '-'} {key or '(total)'}", periods, s.values, values)
+        label = _series_label(where, currency, key)
+        problems += _mismatches(label, periods, by_key[currency, key].values, values)
         compared += len(values)
     return problems, compared
 
 
-def _window(served: Served, range_name: str, zone: ZoneInfo, custom: tuple[date, date]) -> tuple[datetime, datetime]:
-    """The chart's window, stated independently; its "now" is checked against the clock."""
-    if range_name == "custom":
-        return custom_range(*custom, zone)
-    start, _ = last_days_range(30, zone, served.asked_at)
-    end = datetime.fromisoformat(served.payload["chart"]["range"]["end"])
-    assert served.asked_at <= end <= served.answered_at, "Last 30 days does not end now"
-    return start, end
+def _compare_chart(
+    golden: Golden, definition: Definition, range_name: str, zone_name: str, granularity: str
+) -> Outcome:
+    synced, custom = golden.synced(range_name), range_name == "custom"
+    where = f"{zone_name} {granularity}"
+    spec = ChartSpec(
+        metric=definition.metric,
+        measure=definition.measure,
+        breakdown=definition.breakdown,
+        range_preset=range_name,
+        custom_start=golden.custom[0] if custom else None,
+        custom_end=golden.custom[1] if custom else None,
+        granularity=granularity,
+        time_zone=zone_name,
+    )
+    if granularity == "hour" and not custom:
+        return _compare_data(where, synced, spec, definition)
+    zone = ZoneInfo(zone_name)
+    chart = Chart.objects.create(owner=synced.user, name=where, **vars(spec))
+    served = _serve(synced.client, chart, zone)
+    assert served.payload["state"] in ("ready", "empty"), served.payload
+    assert served.payload["zone"] == served.chart["zone"] == zone_name  # shown on the chart
+    start, end = _window(served, range_name, zone, golden.custom)
+    assert served.chart["range"]["start"] == start.isoformat()
+    assert not custom or served.chart["range"]["end"] == end.isoformat()
+    reference = compute(definition, synced.snapshot, Calendar(zone, granularity, start, end))
+    assert (served.payload["state"] == "empty") == (not reference.series)
+    return _compare_served(where, served, reference)
 
 
 @pytest.mark.parametrize("range_name", RANGES)
@@ -202,37 +242,11 @@ def _window(served: Served, range_name: str, zone: ZoneInfo, custom: tuple[date,
 def test_the_chart_and_its_csv_equal_the_reference(
     golden: Golden, definition: Definition, range_name: str
 ) -> None:
-    synced = golden.synced(range_name)
-    custom = range_name == "custom"
     problems: list[str] = []
     compared = 0
     for zone_name in ZONES:
-        zone = ZoneInfo(zone_name)
         for granularity in GRANULARITIES:
-            where = f"{zone_name} {granularity}"
-            spec = ChartSpec(
-                metric=definition.metric,
-                measure=definition.measure,
-                breakdown=definition.breakdown,
-                range_preset=range_name,
-                custom_start=golden.custom[0] if custom else None,
-                custom_end=golden.custom[1] if custom else None,
-                granularity=granularity,
-                time_zone=zone_name,
-            )
-            if granularity == "hour" and not custom:
-                found, agreed = _compare_data(where, synced, spec, golden, definition, zone)
-                problems += found
-                compared += agreed
-                continue
-            chart = Chart.objects.create(owner=synced.user, name=where, **vars(spec))
-            served = _serve(synced.client, chart, zone)
-            assert served.payload["state"] in ("ready", "empty"), served.payload
-            start, end = _window(served, range_name, zone, golden.custom)
-            assert served.payload["chart"]["range"]["start"] == start.isoformat()
-            reference = compute(definition, synced.snapshot, Calendar(zone, granularity, start, end))
-            assert (served.payload["state"] == "empty") == (not reference.series)
-            found, agreed = _compare_served(where, served, reference, zone)
+            found, agreed = _compare_chart(golden, definition, range_name, zone_name, granularity)
             problems += found
             compared += agreed
     assert not problems, (

@@ -65,7 +65,7 @@ class Snapshot:
 def list_everything(api_base: str, key: str) -> Snapshot:
     """Lists every object of every source through the SDK, following every page."""
     client = stripe.StripeClient(key, base_addresses={"api": api_base})
-    services = {
+    services: dict[str, Any] = {
         "charges": client.v1.charges,
         "customers": client.v1.customers,
         "refunds": client.v1.refunds,
@@ -120,7 +120,7 @@ def _everything(obj: Obj) -> bool:
 
 
 def _succeeded(charge: Obj) -> bool:
-    return charge["status"] == "succeeded"
+    return bool(charge["status"] == "succeeded")
 
 
 def _refund_counts(refund: Obj) -> bool:
@@ -153,11 +153,14 @@ def _brand(charge: Obj) -> str:
     return str(card.get("brand") or "")
 
 
+_UNSPLIT = _fixed("")  # the series of a chart without a breakdown
+
+
 def _measure(
     *,
     keep: Callable[[Obj], bool] = _everything,
     value: Callable[[Obj], int],
-    series: Callable[[Obj], str] = _fixed(""),
+    series: Callable[[Obj], str] = _UNSPLIT,
     per_currency: bool = True,
 ) -> Contribute:
     def contribute(obj: Obj) -> Iterator[Contribution]:
