@@ -210,6 +210,7 @@ class Walker:
         if not has_more:
             self._complete(chain, chain.lo)
             chain.finished = True
+            self.chains.remove(chain)  # memory stays flat however many chains a sync makes
 
     def _complete(self, chain: Chain, low: int) -> None:
         if low < chain.done_to:
@@ -233,8 +234,8 @@ class Walker:
             return
         density = chain.seen / max(1, chain.hi - chain.last_created)
         pages_left = density * span / PAGE_SIZE
-        # Every chain ends on a part-filled page; give each at least two pages of work.
-        pieces = min(deficit + 1, int(pages_left / 2), span // BUCKET_SECONDS)
+        # Every chain ends on a part-filled page; give each at least three pages of work.
+        pieces = min(deficit + 1, int(pages_left / 3), span // BUCKET_SECONDS)
         if pieces < 2:
             return
         bounds = [
