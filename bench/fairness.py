@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -61,9 +62,10 @@ BIG = "big"
 
 def live_keys(box: SandboxProcess) -> dict[str, str]:
     """account id -> its live restricted key; the default (big) account is also under BIG."""
+    every_key = box.control.keys(account=None)
     keys = {
         str(k["account"]): str(k["key"])
-        for k in box.control.keys()
+        for k in every_key
         if k["name"] == "restricted_live" and not k["revoked"]
     }
     keys[BIG] = keys.pop(box.account)
@@ -133,12 +135,14 @@ class RunResult:
 
 
 # RQ's line as a worker takes a task: "<worker>: refresh: chartivo…sync_connection(42) (<id>)".
-_JOB_STARTED = re.compile(r": (?:refresh|backfill): [\w.]+\.(?:sync_connection|continue_sync)\((\d+)\)")
+_JOB_STARTED = re.compile(
+    r": (?:refresh|backfill): [\w.]+\.(?:sync_connection|continue_sync)\((\d+)\)"
+)
 
 
 def _log_time(text: str) -> float:
     # python-json-logger writes asctime: local time, to the millisecond.
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()  # noqa: DTZ007
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def read_logs(paths: list[Path]) -> tuple[list[SyncRun], dict[int, int], int, int, int]:
@@ -192,7 +196,7 @@ def _query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
     import psycopg
 
     with psycopg.connect(url) as db:
-        return list(db.execute(sql, params).fetchall())  # type: ignore[arg-type]
+        return list(db.execute(sql, params).fetchall())
 
 
 def _progress(url: str) -> tuple[int, int, float | None]:
@@ -213,7 +217,7 @@ def _progress(url: str) -> tuple[int, int, float | None]:
 def _big_left(url: str) -> int:
     rows = _query(
         url,
-        "SELECT coalesce(sum(r.\"end\" - r.start), 0) FROM stripe_integration_syncrange r"
+        'SELECT coalesce(sum(r."end" - r.start), 0) FROM stripe_integration_syncrange r'
         " JOIN stripe_integration_stripeconnection c ON c.id = r.connection_id"
         " JOIN accounts_user u ON u.id = c.owner_id WHERE u.email = %s AND r.purpose = 'backfill'",
         (f"{BIG}@{EMAIL_DOMAIN}",),
@@ -293,7 +297,7 @@ def one_run(
                 next_report += 15
                 print(
                     f"[{workers} worker(s)] {elapsed:5.0f}s: {done}/{total} first syncs done, "
-                    f"big account: {_big_left(url) / 86400:.1f} days left, "
+                    f"big account: {_big_left(url) / 86400:.1f} resource-days left, "
                     f"load {loads[-1]:.2f}",
                     flush=True,
                 )
@@ -324,7 +328,7 @@ def one_run(
         started=started,
         stopped=stopped,
         accounts=accounts,
-        runs=[r for r in runs if r.end <= stopped],
+        runs=runs,  # with those the stop let finish: each task taken ran to its end
         jobs=dict(jobs),
         lease_lost=lease_lost,
         log_lines=lines,
@@ -342,6 +346,7 @@ def one_run(
 class Fairness:
     refreshes: int
     worst_lateness: float
+    worst_settled: float  # once every first sync was done and its refresh was due
     p95_lateness: float
     worst_account: str
     late_accounts: int
@@ -352,13 +357,13 @@ class Fairness:
 
 
 def fairness(result: RunResult, interval: float) -> Fairness:
-    latenesses: list[float] = []
+    latenesses: list[tuple[float, float]] = []  # (when the refresh ended, how late)
     worst, worst_account, late, never, overlaps, busy = 0.0, "", 0, 0, 0, 0
     first_syncs: list[float] = []
     for connection, account in result.accounts.items():
         runs = result.runs_of(connection)
         by_start = sorted(runs, key=lambda r: r.start)
-        overlaps += sum(1 for a, b in zip(by_start, by_start[1:], strict=False) if b.start < a.end)
+        overlaps += sum(1 for a, b in itertools.pairwise(by_start) if b.start < a.end)
         busy += max(0, result.jobs.get(connection, 0) - len(runs))
         if account == BIG:
             continue
@@ -367,22 +372,24 @@ def fairness(result: RunResult, interval: float) -> Fairness:
             continue
         first_syncs.append(runs[0].end - result.started)
         own: list[float] = []
-        for previous, run in zip(runs, runs[1:], strict=False):
+        for previous, run in itertools.pairwise(runs):
             own.append(run.end - (previous.end + interval))
+            latenesses.append((run.end, own[-1]))
         # Due and still waiting when the run stopped: late by how long it has waited.
         waiting = result.stopped - (runs[-1].end + interval)
         if len(runs) == 1:
             never += 1
-        latenesses += own
         account_worst = max([*own, waiting])
         if account_worst > worst:
             worst, worst_account = account_worst, account
         if account_worst >= interval:
             late += 1
-    ordered = sorted(latenesses) or [0.0]
+    ordered = sorted(late for _, late in latenesses) or [0.0]
+    settled = result.started + max(first_syncs, default=0.0) + interval
     return Fairness(
         refreshes=len(latenesses),
         worst_lateness=worst,
+        worst_settled=max((late for end, late in latenesses if end > settled), default=0.0),
         p95_lateness=ordered[int(0.95 * (len(ordered) - 1))],
         worst_account=worst_account,
         late_accounts=late,
@@ -470,10 +477,13 @@ def main() -> None:
     urls = [database_url(args.postgres, f"chartivo_fairness_{n}") for n in (2, 1)]
     since = max(window_start(url) for url in urls)
     two_digest, one_digest = (digests(url, since) for url in urls)
-    differing = sorted(a for a in set(two_digest) | set(one_digest) if two_digest.get(a) != one_digest.get(a))
-    for url in ("chartivo_fairness_2", "chartivo_fairness_1"):
+    differing = sorted(
+        a for a in set(two_digest) | set(one_digest) if two_digest.get(a) != one_digest.get(a)
+    )
+    for name in ("chartivo_fairness_2", "chartivo_fairness_1"):
         with contextlib.suppress(Exception):
-            drop_database(args.postgres, url)
+            drop_database(args.postgres, name)
+    flush_redis(args.redis)  # tasks still queued when the workers stopped
 
     report(args, two, one, two_digest, differing, load_before, since)
 
@@ -502,8 +512,10 @@ def report(
     ]
     stats = two.sandbox
     print()
-    print(f"run 1: 2 workers, {two.stopped - two.started:.0f}s; run 2: 1 worker, "
-          f"{one.stopped - one.started:.0f}s (both PostgreSQL + Redis, RQ, shared budget)")
+    print(
+        f"run 1: 2 workers, {two.stopped - two.started:.0f}s; run 2: 1 worker, "
+        f"{one.stopped - one.started:.0f}s (both PostgreSQL + Redis, RQ, shared budget)"
+    )
     print(
         f"big account: first sync {big_seconds:.0f}s in {len(big_runs)} slices, "
         f"{big_rows[0]:,} aggregate rows, {sum(r.requests for r in big_runs):,} requests"
@@ -519,6 +531,10 @@ def report(
         f"interval or more: {fair.late_accounts}; never refreshed: {fair.never_refreshed}"
     )
     print(
+        f"  once every first sync was done and due again: worst {fair.worst_settled:.1f}s "
+        "(before that, refreshes wait behind the first syncs still queued)"
+    )
+    print(
         f"one worker, for comparison: worst lateness {single.worst_lateness:.1f}s, "
         f"{single.late_accounts} accounts late"
     )
@@ -532,7 +548,7 @@ def report(
         f"{two.non_json_lines + one.non_json_lines} not JSON"
     )
     print(
-        f"aggregates (buckets from {datetime.fromtimestamp(since):%Y-%m-%d %H:%M}): "  # noqa: DTZ006
+        f"aggregates (buckets from {datetime.fromtimestamp(since):%Y-%m-%d %H:%M}): "
         f"{len(digest)} accounts compared, {len(differing)} differ"
         + (f" ({', '.join(differing[:5])})" if differing else "")
     )
@@ -548,7 +564,8 @@ def report(
         f"RESULT {'PASS' if ok else 'FAIL'} small_accounts={args.accounts} "
         f"big_charges={args.big_charges} interval_s={interval:.0f} "
         f"worst_refresh_lateness_s={fair.worst_lateness:.1f} "
-        f"p95_refresh_lateness_s={fair.p95_lateness:.1f} refreshes={fair.refreshes} "
+        f"p95_refresh_lateness_s={fair.p95_lateness:.1f} "
+        f"settled_worst_lateness_s={fair.worst_settled:.1f} refreshes={fair.refreshes} "
         f"late_accounts={fair.late_accounts} overlapping_runs={fair.overlaps} "
         f"leases_lost={two.lease_lost} big_first_sync_s={big_seconds:.0f} "
         f"aggregates_identical={'yes' if not differing else 'no'} "

@@ -283,3 +283,16 @@ if TASK_BACKEND == "rq":
     TASKS["default"]["BACKEND"] = "chartivo.ops.rq_backend.QueueOrderedRQBackend"
     # RQ workers must build django-tasks-rq's jobs, whichever command starts them.
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# Chart payloads are cached until the next sync (chartivo/charts/payloads.py): in Redis,
+# shared by every web process, when there is one; otherwise in each process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "chartivo",
+        }
+    }
+# Health and readiness probes come to each instance's own address, not a site host name:
+# for them alone the Host header is taken as it comes (chartivo/ops/middleware.py).
+MIDDLEWARE = ["chartivo.ops.middleware.ProbeMiddleware", *MIDDLEWARE]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db import connections
+from django.db.models import QuerySet, Sum
 
 from chartivo.integrations.stripe.catalogue import METRICS, Breakdown, Measure, Metric, Part
 from chartivo.metrics.models import Aggregate
@@ -139,12 +141,20 @@ def bucket_rows(connection_id: int, resolved: ResolvedSpec) -> list[BucketRow]:
         if part.exclude_dim1 and not lifted:
             query = query.exclude(dim1__in=part.exclude_dim1)
         group = ["bucket", "currency", *([split] if split else [])]
-        for values in (
-            query.values(*group).annotate(value=Sum(part.column)).values_list(*group, "value")
-        ):
+        summed = query.values(*group).annotate(value=Sum(part.column)).values_list(*group, "value")
+        for values in _raw_rows(summed):
             key = str(values[2]) if split else part.series_key
             rows.append(BucketRow(int(values[0]), str(values[1]), key, int(values[-1] or 0)))
     return rows
+
+
+def _raw_rows(query: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The query's rows as the driver returns them. A chart reads thousands of rows, and
+    Django's per-value converters cost a quarter of its time; the loop above converts."""
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
 
 def chart_data(connection_id: int | None, resolved: ResolvedSpec) -> ChartData:
@@ -152,7 +162,8 @@ def chart_data(connection_id: int | None, resolved: ResolvedSpec) -> ChartData:
     names = series_names(resolved)
     if resolved.breakdown is not None and resolved.breakdown.dimension != "parts":
         breakdown = resolved.breakdown
-        names.update({row.series_key: value_name(breakdown, row.series_key) for row in rows})
+        keys = {row.series_key for row in rows}
+        names.update({key: value_name(breakdown, key) for key in keys})
     return build_chart(
         rows,
         time_range=resolved.time_range,

@@ -25,5 +25,5 @@ class AccessLogFields(logging.Filter):
         if isinstance(atoms, Mapping):
             for atom, field in _ACCESS_FIELDS.items():
                 value = atoms[atom]
-                setattr(record, field, int(value) if str(value).isdigit() else value)
+                setattr(record, field, int(str(value)) if str(value).isdigit() else value)
         return True

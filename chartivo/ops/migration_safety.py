@@ -111,13 +111,15 @@ def _operation_problems(
     old = state.models[app, operation.model_name_lower].fields[operation.name]
     problems = []
     if old.null and not new.null:
-        problems.append(f"{what}: makes a column NOT NULL that the previous release may leave empty")
-    if _narrows(old.db_type(connection), new.db_type(connection)):
+        problems.append(
+            f"{what}: makes a column NOT NULL that the previous release may leave empty"
+        )
+    if _breaking_type_change(old.db_type(connection), new.db_type(connection)):
         problems.append(f"{what}: changes a column's type")
     return problems
 
 
-def _narrows(old: str | None, new: str | None) -> bool:
+def _breaking_type_change(old: str | None, new: str | None) -> bool:
     """A type change the previous release may trip on; a longer varchar is not one."""
     if old == new:
         return False

@@ -15,5 +15,5 @@ from __future__ import annotations
 from django_tasks_rq import RQBackend
 
 
-class QueueOrderedRQBackend(RQBackend):  # type: ignore[misc]
+class QueueOrderedRQBackend(RQBackend):
     supports_priority = True

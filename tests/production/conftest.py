@@ -78,7 +78,9 @@ def use_rq(settings: Any, url: str) -> None:
             "QUEUES": settings.TASK_QUEUES,
         }
     }
-    settings.RQ_QUEUES = {name: {"URL": url, "DEFAULT_TIMEOUT": 3600} for name in settings.TASK_QUEUES}
+    settings.RQ_QUEUES = {
+        name: {"URL": url, "DEFAULT_TIMEOUT": 3600} for name in settings.TASK_QUEUES
+    }
     settings.RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 
@@ -123,7 +125,7 @@ class SyncRun:
 
 
 def _log_time(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()  # noqa: DTZ007
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def sync_runs(paths: list[Path]) -> list[SyncRun]:
@@ -145,7 +147,9 @@ def sync_runs(paths: list[Path]) -> list[SyncRun]:
 
 
 # RQ's line as a worker takes a task: "<worker>: refresh: chartivo…sync_connection(42) (<id>)".
-_TASK_TAKEN = re.compile(r": (?:refresh|backfill): [\w.]+\.(?:sync_connection|continue_sync)\((\d+)\)")
+_TASK_TAKEN = re.compile(
+    r": (?:refresh|backfill): [\w.]+\.(?:sync_connection|continue_sync)\((\d+)\)"
+)
 
 
 def tasks_taken(paths: list[Path]) -> list[int]:
@@ -161,7 +165,9 @@ def tasks_taken(paths: list[Path]) -> list[int]:
 # --- processes --------------------------------------------------------------------------------
 
 
-def wait_for(condition: Callable[[], bool], what: str, process: Any, log: Path, timeout: float) -> None:
+def wait_for(
+    condition: Callable[[], bool], what: str, process: Any, log: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if process.poll() is not None:
@@ -169,6 +175,16 @@ def wait_for(condition: Callable[[], bool], what: str, process: Any, log: Path, 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-5000:]}")
         time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops a worker as systemd does (SIGTERM: RQ lets the task in hand finish first)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the worker did not stop within 30 s of SIGTERM") from None
 
 
 def _free_port() -> int:

@@ -12,6 +12,7 @@ migrations (so no migration is left to be made at deploy time).
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 
-from chartivo.ops.migration_safety import check_migration, check_migrations
+from chartivo.ops.migration_safety import Verdict, check_migration, check_migrations
 
 CHARTIVO_APPS = {"accounts", "stripe_integration", "metrics", "charts", "ops"}
 on_postgresql = pytest.mark.skipif(
@@ -37,18 +38,17 @@ def test_every_chartivo_migration_is_safe_while_the_previous_release_serves() ->
     assert [(v.migration, v.problems) for v in verdicts if not v.safe] == []
 
 
-def _judge(*operations: ops.base.Operation, atomic: bool = True) -> list[str]:
-    """The problems found in a new migration of the Stripe app made of ``operations``."""
+def _proposed(*operations: ops.base.Operation, **attributes: Any) -> Verdict:
+    """The verdict on a new migration of the Stripe app, made of ``operations``."""
     loader = MigrationLoader(connection)
     leaf = loader.graph.leaf_nodes("stripe_integration")[0]
-    migration = Migration("9999_proposed", "stripe_integration")
-    migration.operations = list(operations)
-    migration.atomic = atomic
-    return check_migration(migration, loader.project_state(leaf), connection).problems
+    body = {"operations": list(operations), **attributes}
+    migration = type("Migration", (Migration,), body)("9999_proposed", "stripe_integration")
+    return check_migration(migration, loader.project_state(leaf), connection)
 
 
-def _nullable_text() -> models.TextField:
-    return models.TextField(null=True, blank=True)
+def _judge(*operations: ops.base.Operation, atomic: bool = True) -> list[str]:
+    return _proposed(*operations, atomic=atomic).problems
 
 
 @pytest.mark.django_db
@@ -80,19 +80,22 @@ def test_what_would_break_the_previous_release_is_caught(
 
 @pytest.mark.django_db
 def test_additive_changes_pass() -> None:
-    assert _judge(
-        ops.AddField("stripeconnection", "note", _nullable_text()),
-        ops.AddField("stripeconnection", "tier", models.IntegerField(db_default=0)),
-        ops.AlterField("resourcestate", "resource", models.CharField(max_length=64)),
-        ops.CreateModel(
-            "SyncNote",
-            [
-                ("id", models.BigAutoField(primary_key=True)),
-                ("text", models.TextField()),
-                ("connection", models.ForeignKey("stripeconnection", models.CASCADE)),
-            ],
-        ),
-    ) == []
+    assert (
+        _judge(
+            ops.AddField("stripeconnection", "note", models.TextField(null=True, blank=True)),
+            ops.AddField("stripeconnection", "tier", models.IntegerField(db_default=0)),
+            ops.AlterField("resourcestate", "resource", models.CharField(max_length=64)),
+            ops.CreateModel(
+                "SyncNote",
+                [
+                    ("id", models.BigAutoField(primary_key=True)),
+                    ("text", models.TextField()),
+                    ("connection", models.ForeignKey("stripeconnection", models.CASCADE)),
+                ],
+            ),
+        )
+        == []
+    )
 
 
 @on_postgresql
@@ -111,12 +114,10 @@ def test_on_postgresql_locking_an_existing_table_is_caught_and_concurrent_builds
 
 @pytest.mark.django_db
 def test_a_reviewed_migration_passes_with_its_reason() -> None:
-    loader = MigrationLoader(connection)
-    leaf = loader.graph.leaf_nodes("stripe_integration")[0]
-    migration = Migration("9999_contract", "stripe_integration")
-    migration.operations = [ops.RemoveField("stripeconnection", "sync_error")]
-    migration.reviewed = "release 0.4 stopped reading and writing sync_error"  # type: ignore[attr-defined]
-    verdict = check_migration(migration, loader.project_state(leaf), connection)
+    verdict = _proposed(
+        ops.RemoveField("stripeconnection", "sync_error"),
+        reviewed="release 0.4 stopped reading and writing sync_error",
+    )
     assert verdict.problems and verdict.safe
 
 

@@ -34,7 +34,8 @@ class Command(BaseCommand):
         try:
             if settings.TASK_BACKEND == "rq":
                 # Listed in order: a worker always empties ``refresh`` before ``backfill``.
-                call_command("rqworker", *settings.TASK_QUEUES, with_scheduler=True)
+                # No RQ scheduler process: Chartivo never queues a task to run later.
+                call_command("rqworker", *settings.TASK_QUEUES)
             else:
                 call_command(
                     "db_worker",

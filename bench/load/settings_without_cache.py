@@ -1,0 +1,6 @@
+"""The app's settings with the chart payload cache switched off (``run.py --no-cache``),
+to measure what the cache is worth: every view computes its charts, as before issue 8."""
+
+from chartivo.settings import *  # noqa: F403
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -1,0 +1,89 @@
+"""Charts are computed once per sync (chartivo/charts/payloads.py), which is what keeps Home
+and the chart pages fast with many users (bench/load), and never at the cost of
+showing figures older than the last sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import stripe
+from django.db import connection as database
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from chartivo.accounts.models import User
+from chartivo.charts.models import Chart
+from chartivo.integrations.stripe.connect import connect
+from chartivo.integrations.stripe.models import StripeConnection
+from tests.conftest import run_worker
+from tests.faults.conftest import refresh
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _total(client: Client, chart: Chart) -> int:
+    payload = client.get(f"/charts/{chart.pk}/data.json").json()
+    assert payload["state"] in ("ready", "empty"), payload
+    return sum(sum(series["values"]) for series in payload["chart"]["series"])
+
+
+def _reads_aggregates(client: Client, path: str) -> bool:
+    with CaptureQueriesContext(database) as queries:
+        assert client.get(path).status_code == 200
+    return any("metrics_aggregate" in query["sql"] for query in queries)
+
+
+def test_a_chart_is_computed_once_per_sync_and_the_next_sync_shows_what_changed(
+    owner: User, owner_client: Client, account: Any, stripe_api: Any
+) -> None:
+    connection = connect(owner, account.keys["restricted"])
+    run_worker()
+    chart = Chart.objects.create(
+        owner=owner,
+        name="Charges today",
+        metric="charges",
+        measure="count",
+        range_preset="today",
+        granularity="hour",
+    )
+    before = _total(owner_client, chart)
+    for path in ("/", f"/charts/{chart.pk}/", f"/charts/{chart.pk}/data.json"):
+        assert not _reads_aggregates(owner_client, path), f"{path} computed the chart again"
+
+    client = stripe.StripeClient(
+        account.keys["secret"], base_addresses={"api": stripe_api.api_base}
+    )
+    client.v1.charges.create({"amount": 4200, "currency": "usd", "source": "tok_visa"})
+    assert _total(owner_client, chart) == before, "figures change only with a sync"
+
+    refresh(connection)
+    assert _reads_aggregates(owner_client, f"/charts/{chart.pk}/data.json")
+    assert _total(owner_client, chart) == before + 1
+
+
+def test_a_first_sync_still_filling_in_is_never_served_from_the_cache(
+    owner: User, owner_client: Client, account: Any
+) -> None:
+    connection = connect(owner, account.keys["restricted"])
+    chart = Chart.objects.create(owner=owner, name="Charges", metric="charges", measure="count")
+    assert owner_client.get(f"/charts/{chart.pk}/data.json").json()["state"] == "syncing"
+    run_worker()
+    assert StripeConnection.objects.get(pk=connection.pk).backfill_done_at is not None
+    assert owner_client.get(f"/charts/{chart.pk}/data.json").json()["state"] == "ready"
+
+
+def test_with_the_cache_unreachable_charts_are_still_drawn(
+    owner: User, owner_client: Client, account: Any, settings: Any
+) -> None:
+    connect(owner, account.keys["restricted"])
+    run_worker()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    chart = Chart.objects.create(owner=owner, name="Charges", metric="charges", measure="count")
+    assert _total(owner_client, chart) > 0
+    assert owner_client.get("/").status_code == 200
