@@ -23,7 +23,7 @@ BATCH = 500
 
 
 def tick(now: datetime | None = None) -> int:
-    from chartivo.integrations.stripe.tasks import sync_connection
+    from chartivo.integrations.stripe.tasks import continue_sync, sync_connection
 
     now = now or timezone.now()
     # Until the queued task starts (or if it is lost), the connection is not due again.
@@ -32,12 +32,16 @@ def tick(now: datetime | None = None) -> int:
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     )
     queued = 0
-    for connection_id in due.order_by("next_run_at").values_list("pk", flat=True)[:BATCH]:
+    rows = due.order_by("next_run_at").values_list("pk", "backfill_done_at")[:BATCH]
+    for connection_id, backfill_done_at in rows:
         claimed = StripeConnection.objects.filter(pk=connection_id, next_run_at__lte=now).update(
             next_run_at=claim_until
         )
         if claimed:
-            sync_connection.enqueue(connection_id)
+            # A first sync whose continuation was lost (its worker died) resumes behind
+            # the other tenants' refreshes, as its continuation would have.
+            task = sync_connection if backfill_done_at else continue_sync
+            task.enqueue(connection_id)
             queued += 1
     return queued
 
