@@ -18,6 +18,7 @@ from chartivo.integrations.stripe.client import REVOKED
 from chartivo.integrations.stripe.connect import connect
 from chartivo.integrations.stripe.models import ResourceState
 from chartivo.integrations.stripe.sync.engine import run_sync
+from tests.conftest import run_worker
 from tests.faults.conftest import aggregates, refresh, synced
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,9 +64,14 @@ def test_intermittent_errors_are_retried_and_lose_nothing(
     account = faulty.control.create_account(seed="faults-flaky", charges=300)
     reference = aggregates(synced("reference@example.com", account.keys["restricted"]))
     settings.STRIPE_RETRIES = retries
+    # The key is saved while Stripe is well (a Save during an outage is refused, and the
+    # user saves again); the errors start with the first sync.
+    user = User.objects.create_user("owner@example.com", "a long password 1")
+    connection = connect(user, account.keys["restricted"])
     faulty.control.set_faults(account=account.id, **fault)
-    connection = synced("owner@example.com", account.keys["restricted"])
-    assert connection.sync_error == ""
+    run_worker()
+    connection.refresh_from_db()
+    assert connection.sync_error == "" and connection.backfill_done_at is not None
     assert aggregates(connection) == reference
 
 
