@@ -30,7 +30,14 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from chartivo.charts.presentation import currency_order
-from chartivo.charts.query import ChartSpec, ResolvedSpec, SpecError, chart_data, resolve
+from chartivo.charts.query import (
+    ChartSpec,
+    ResolvedSpec,
+    SpecError,
+    chart_data,
+    currency_activity,
+    resolve,
+)
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.export import chart_json
@@ -38,7 +45,7 @@ from chartivo.metrics.periods import RangePreset, unix_seconds, utc_period_start
 
 logger = logging.getLogger(__name__)
 
-KEY_VERSION = 1  # bump when a payload's shape changes, so old entries are never read
+KEY_VERSION = 2  # bump when a payload's shape changes, so old entries are never read
 
 
 def render_payload(
@@ -69,6 +76,7 @@ def render_payload(
     percent = sync.metric_syncing(spec.metric)
     data = chart_data(connection.pk, resolved)
     payload["chart"] = chart_json(data)
+    payload["chart"]["activity"] = currency_activity(connection.pk, resolved)
     payload["currencies"] = currency_order(payload["chart"])
     if percent is not None:
         payload.update(

@@ -15,16 +15,20 @@ NO_CURRENCY = ""  # counts that have none (new customers)
 
 
 def currency_order(chart: dict[str, Any]) -> list[str]:
-    """The chart's currencies, the one with the most active periods first, then by code.
+    """The chart's currencies, busiest first: by how many objects each had in the range
+    (``activity``, when the payload carries it), then by active periods, then by code.
 
     The first is the one a chart draws when it opens, so that it shows the business's
     main currency rather than whichever code sorts first.
     """
+    objects: dict[str, int] = chart.get("activity") or {}
     active: dict[str, int] = {}
     for series in chart["series"]:
         periods = sum(1 for value in series["values"] if value)
         active[series["currency"]] = active.get(series["currency"], 0) + periods
-    return sorted(active, key=lambda currency: (-active[currency], currency))
+    return sorted(
+        active, key=lambda currency: (-objects.get(currency, 0), -active[currency], currency)
+    )
 
 
 def series_by_currency(chart: dict[str, Any]) -> list[dict[str, Any]]:

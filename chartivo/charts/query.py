@@ -157,6 +157,27 @@ def _raw_rows(query: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
+def currency_activity(connection_id: int, resolved: ResolvedSpec) -> dict[str, int]:
+    """How many objects of the chart's resource each currency had in the range.
+
+    A chart opens on its busiest currency (the business's main one): amounts in different
+    currencies cannot be compared, but how many charges or refunds each saw can.
+    """
+    part = resolved.measure.parts[0]
+    rows = (
+        Aggregate.objects.filter(
+            connection_id=connection_id,
+            resource=part.resource,
+            bucket__gte=unix_seconds(resolved.time_range.start),
+            bucket__lt=unix_seconds(resolved.time_range.end),
+        )
+        .values("currency")
+        .annotate(seen=Sum("count"))
+        .values_list("currency", "seen")
+    )
+    return {str(currency): int(seen or 0) for currency, seen in rows}
+
+
 def chart_data(connection_id: int | None, resolved: ResolvedSpec) -> ChartData:
     rows = bucket_rows(connection_id, resolved) if connection_id is not None else []
     names = series_names(resolved)

@@ -38,6 +38,12 @@ def test_the_currency_with_the_most_active_periods_comes_first_then_by_code() ->
     assert currency_order(CHART) == ["USD", "EUR", "JPY"]
 
 
+def test_the_currency_with_the_most_objects_comes_first_when_the_payload_says() -> None:
+    # Every currency active every day (a tie on periods): the busiest one opens the chart.
+    busiest_is_jpy = {**CHART, "activity": {"USD": 40, "EUR": 12, "JPY": 95}}
+    assert currency_order(busiest_is_jpy) == ["JPY", "USD", "EUR"]
+
+
 def test_each_currency_gets_its_own_table_with_every_period() -> None:
     tables = figure_tables(CHART, "Revenue")
     assert [t.caption for t in tables] == ["Revenue in USD", "Revenue in EUR", "Revenue in JPY"]
