@@ -175,7 +175,8 @@ def currency_activity(connection_id: int, resolved: ResolvedSpec) -> dict[str, i
         .annotate(seen=Sum("count"))
         .values_list("currency", "seen")
     )
-    return {str(currency): int(seen or 0) for currency, seen in rows}
+    # Upper-case, as the chart payload names currencies.
+    return {str(currency).upper(): int(seen or 0) for currency, seen in rows}
 
 
 def chart_data(connection_id: int | None, resolved: ResolvedSpec) -> ChartData:
