@@ -157,7 +157,7 @@ class StripeSession:
             stripe_version=API_VERSION,
             http_client=self._http,
             # The SDK retries connection errors and 5xx with its own backoff; 429s it does
-            # not retry, and Chartivo answers those itself (sync.fetch).
+            # not retry, and Chartivo answers those itself (sync/walker.py).
             max_network_retries=2,
         )
 
