@@ -62,6 +62,9 @@ class Guide:
         return self.page.get_by_role("button", name="Profile menu")
 
     def open_profile_menu(self) -> None:
+        # The menu is the page's script: wait until the page (and so the script) has loaded,
+        # as a person would, or a click in the first milliseconds finds no handler.
+        self.page.wait_for_load_state("load")
         self.profile_button().click()
         expect(self.profile_button()).to_have_attribute("aria-expanded", "true")
 

@@ -44,6 +44,7 @@ def test_the_whole_journey_with_the_keyboard_alone(
     keyboard.press("Tab")
     menu_button = guide.profile_button()
     expect(menu_button).to_be_focused()
+    page.wait_for_load_state("load")  # the menu is the page's script: let it load first
 
     # The profile menu: Enter opens it on its first item, Escape closes it and gives the
     # focus back, Space opens it too, and tabbing out of it closes it.
