@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import astuple
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -49,7 +51,10 @@ KEY_VERSION = 2  # bump when a payload's shape changes, so old entries are never
 
 
 def render_payload(
-    spec: ChartSpec, connection: StripeConnection | None, sync: SyncStatus | None
+    spec: ChartSpec,
+    resolved: ResolvedSpec | SpecError,
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
 ) -> dict[str, Any]:
     """Everything a chart's script needs: the numbers, or why there are none yet."""
     payload: dict[str, Any] = {
@@ -60,10 +65,8 @@ def render_payload(
         "zone": spec.time_zone,
         "chart": None,
     }
-    try:
-        resolved = resolve(spec, now=timezone.now())
-    except SpecError as error:
-        payload.update(state="invalid", message=str(error))
+    if isinstance(resolved, SpecError):
+        payload.update(state="invalid", message=str(resolved))
         return payload
     payload["zone"] = resolved.zone.key
     if connection is None or sync is None:
@@ -101,14 +104,16 @@ def payloads(
     specs: Sequence[ChartSpec], connection: StripeConnection | None, sync: SyncStatus | None
 ) -> list[dict[str, Any]]:
     """The payloads of ``specs``, from the cache where it has them (one round trip)."""
-    keys = [cache_key(spec, connection, sync) for spec in specs]
+    now = timezone.now()
+    resolved = [_resolve(spec, now) for spec in specs]
+    keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
     found = _cached([key for key in keys if key is not None])
     results: list[dict[str, Any]] = []
     computed: dict[str, dict[str, Any]] = {}
-    for spec, key in zip(specs, keys, strict=True):
+    for spec, resolution, key in zip(specs, resolved, keys, strict=True):
         payload = found.get(key) if key is not None else None
         if payload is None:
-            payload = render_payload(spec, connection, sync)
+            payload = render_payload(spec, resolution, connection, sync)
             if key is not None:
                 computed[key] = payload
         results.append(payload)
@@ -122,39 +127,34 @@ def payload(
     return payloads([spec], connection, sync)[0]
 
 
+def _resolve(spec: ChartSpec, now: datetime) -> ResolvedSpec | SpecError:
+    try:
+        return resolve(spec, now=now)
+    except SpecError as error:
+        return error
+
+
 def cache_key(
-    spec: ChartSpec, connection: StripeConnection | None, sync: SyncStatus | None
+    spec: ChartSpec,
+    resolved: ResolvedSpec | SpecError,
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
 ) -> str | None:
     """The key a payload is kept under, or None when it must be computed each time."""
     if connection is None or sync is None or sync.state != "synced" or not sync.last_synced_at:
         return None
-    try:
-        resolved = resolve(spec, now=timezone.now())
-    except SpecError:
+    if isinstance(resolved, SpecError):
         return None
     parts = [
         KEY_VERSION,
         connection.pk,
         connection.created_at.isoformat(),  # a new key is a new connection, even if ids repeat
         sync.last_synced_at.isoformat(),
-        *_definition(spec),
+        *astuple(spec),
         *_periods(spec, resolved),
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"chart-payload:{connection.pk}:{digest}"
-
-
-def _definition(spec: ChartSpec) -> tuple[str, ...]:
-    return (
-        spec.metric,
-        spec.measure,
-        spec.breakdown,
-        spec.range_preset,
-        str(spec.custom_start),
-        str(spec.custom_end),
-        spec.granularity,
-        spec.time_zone,
-    )
 
 
 def _periods(spec: ChartSpec, resolved: ResolvedSpec) -> tuple[int, int, int | None]:

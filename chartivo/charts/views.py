@@ -20,7 +20,6 @@ from chartivo.charts.payloads import payload, payloads
 from chartivo.charts.presentation import figure_tables, headline, series_by_currency
 from chartivo.charts.query import ChartSpec, SpecError, chart_data, resolve
 from chartivo.integrations.stripe.catalogue import METRICS
-from chartivo.integrations.stripe.connect import availability
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import status_of
 from chartivo.metrics.export import csv_rows
@@ -90,8 +89,7 @@ def new_chart(request: HttpRequest) -> HttpResponse:
         chart.save()
         return redirect("chart_detail", chart_id=chart.pk)
     sync = status_of(connection) if connection else None
-    readable = {k: r.readable for k, r in sync.resources.items()} if sync else {}
-    unavailable = dict(availability(readable).unavailable) if sync else {}
+    unavailable = dict(sync.availability.unavailable) if sync else {}
     metrics = [
         {
             "key": m.key,

@@ -8,6 +8,7 @@ tables; neither knows anything else about Stripe.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -296,3 +297,28 @@ METRICS: dict[str, Metric] = {
         ),
     )
 }
+
+
+def missing_reads(metric: Metric, readable: Mapping[str, bool]) -> str:
+    """What the key lacks to chart ``metric`` ("needs Read on Disputes"), or ""."""
+    rows = [RESOURCES[r].dashboard_row for r in metric.resources if not readable.get(r, False)]
+    # Refunds are read with Charges: one Dashboard row may serve two resources.
+    return f"needs Read on {' and '.join(dict.fromkeys(rows))}" if rows else ""
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: list[str]  # metric labels the key can chart
+    unavailable: list[tuple[str, str]]  # (metric label, what to add in Stripe)
+
+
+def availability(readable: Mapping[str, bool]) -> Availability:
+    available: list[str] = []
+    unavailable: list[tuple[str, str]] = []
+    for metric in METRICS.values():
+        missing = missing_reads(metric, readable)
+        if missing:
+            unavailable.append((metric.label, missing))
+        else:
+            available.append(metric.label)
+    return Availability(available, unavailable)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from chartivo.accounts.models import User
-from chartivo.integrations.stripe.catalogue import METRICS, RESOURCES
+from chartivo.integrations.stripe.catalogue import RESOURCES
 from chartivo.integrations.stripe.client import seal_key
 from chartivo.integrations.stripe.keys import parse_key
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection
@@ -23,25 +22,6 @@ SECRET_KEY_WARNING = (
     "You saved a full secret key (sk_…). Chartivo only reads, so a restricted key with Read "  # noqa: S105
     "permissions is safer: create one in the Stripe Dashboard and save it here instead."
 )
-
-
-@dataclass(frozen=True)
-class Availability:
-    available: list[str]  # metric labels the key can chart
-    unavailable: list[tuple[str, str]]  # (metric label, what to add in Stripe)
-
-
-def availability(readable: dict[str, bool]) -> Availability:
-    available: list[str] = []
-    unavailable: list[tuple[str, str]] = []
-    for metric in METRICS.values():
-        missing = [RESOURCES[r] for r in metric.resources if not readable.get(r, False)]
-        if missing:
-            rows = " and ".join(r.dashboard_row for r in missing)
-            unavailable.append((metric.label, f"needs Read on {rows}"))
-        else:
-            available.append(metric.label)
-    return Availability(available, unavailable)
 
 
 @sensitive_variables("raw_key", "parsed")

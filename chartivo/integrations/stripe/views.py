@@ -39,9 +39,7 @@ def _page(request: HttpRequest, form: StripeKeyForm, *, status: int = 200) -> Ht
     if connection is not None:
         sync = status_of(connection)
         context["sync"] = sync
-        context["availability"] = connecting.availability(
-            {key: r.readable for key, r in sync.resources.items()}
-        )
+        context["availability"] = sync.availability
     return render(request, "integrations/index.html", context, status=status)
 
 
@@ -72,7 +70,7 @@ def save_stripe_key(request: HttpRequest) -> HttpResponse:
 
 def _announce(request: HttpRequest, connection: StripeConnection) -> None:
     sync = status_of(connection)
-    available = connecting.availability({k: r.readable for k, r in sync.resources.items()})
+    available = sync.availability
     text = (
         f"Stripe is connected ({connection.mode_label}). "
         f"Available metrics: {', '.join(available.available) or 'none'}."

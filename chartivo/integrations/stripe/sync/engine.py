@@ -249,7 +249,7 @@ class _Run:
                 state.backfilled = (
                     state.window_start is not None and (state.resource, "backfill") not in left
                 )
-                state.save(update_fields=["readable", "message", "backfilled"])
+            ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
             blocked = {s.resource for s in states if not s.readable}
             outstanding = {res for res, _ in left} - blocked
             self.report.more_to_do = bool(outstanding) and walker.fatal is None

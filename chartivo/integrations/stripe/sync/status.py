@@ -9,7 +9,13 @@ from typing import Literal
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from chartivo.integrations.stripe.catalogue import METRICS, RESOURCES
+from chartivo.integrations.stripe.catalogue import (
+    METRICS,
+    RESOURCES,
+    Availability,
+    availability,
+    missing_reads,
+)
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 
 State = Literal["syncing", "synced", "error"]
@@ -34,13 +40,18 @@ class SyncStatus:
     error: str
     resources: dict[str, ResourceStatus]
 
+    @property
+    def availability(self) -> Availability:
+        return availability({key: r.readable for key, r in self.resources.items()})
+
     def metric_problem(self, metric_key: str) -> str:
-        """Why a metric cannot be drawn ("needs Read on Disputes"), or ""."""
-        for resource in METRICS[metric_key].resources:
-            status = self.resources.get(resource)
-            if status is not None and not status.readable:
-                return f"{METRICS[metric_key].label}: {status.message}"
-        return ""
+        """Why a metric cannot be drawn ("Disputes: needs Read on Disputes"), or ""."""
+        metric = METRICS[metric_key]
+        readable = {key: r.readable for key, r in self.resources.items()}
+        # A resource the first sync has not recorded yet is not a missing permission.
+        readable.update({key: True for key in metric.resources if key not in readable})
+        missing = missing_reads(metric, readable)
+        return f"{metric.label}: {missing}" if missing else ""
 
     def metric_syncing(self, metric_key: str) -> int | None:
         """The first sync's percentage for a metric still waiting for it, else None."""

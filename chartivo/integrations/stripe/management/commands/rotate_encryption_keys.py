@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
+from chartivo.integrations.stripe.client import open_key, seal_key
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.lib.secretbox import DecryptionError, Keyring
 
@@ -60,9 +61,9 @@ def _reseal(pk: int, keyring: Keyring) -> str:
         if keyring.key_id_of(connection.sealed_key) == keyring.current_id:
             return "current"
         try:
-            secret = keyring.open(connection.sealed_key, context=connection.seal_context)
+            secret = open_key(connection)
         except DecryptionError:
             return "unopened"
-        connection.sealed_key = keyring.seal(secret, context=connection.seal_context)
+        connection.sealed_key = seal_key(secret, owner_id=connection.owner_id)
         connection.save(update_fields=["sealed_key"])
         return "rotated"
