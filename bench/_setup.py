@@ -4,14 +4,37 @@ and the sandbox started as its own process, exactly as in production and the tes
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.support.redis_db import claimed_database  # noqa: E402
+
+# Databases a benchmark creates carry this run's name, so two runs on one machine (or a
+# benchmark beside the test suite) never drop each other's.
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def run_database_name(label: str) -> str:
+    return f"chartivo_bench_{label}_{RUN_ID}"
+
+
+@contextmanager
+def bench_redis(url: str, *, hold_seconds: int = 4 * 3600) -> Iterator[str]:
+    """``url`` when one was given, else a Redis database claimed for this run."""
+    if url:
+        yield url
+        return
+    with claimed_database(hold_seconds=hold_seconds) as claimed:
+        yield claimed
 
 
 def scratch_environment(api_base: str, **extra: str) -> dict[str, str]:

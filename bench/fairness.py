@@ -46,7 +46,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _setup import ROOT, scratch_environment
+from _setup import ROOT, bench_redis, run_database_name, scratch_environment
 from load.machine import load_average, wait_until_quiet
 
 sys.path.insert(0, str(ROOT))
@@ -94,7 +94,9 @@ def drop_database(server: str, name: str) -> None:
 def flush_redis(url: str) -> None:
     import redis
 
-    redis.Redis.from_url(url).flushdb()
+    from tests.support.redis_db import empty_but_the_marker
+
+    empty_but_the_marker(redis.Redis.from_url(url))
 
 
 # --- one run -----------------------------------------------------------------------------------
@@ -434,7 +436,7 @@ def main() -> None:
     parser.add_argument("--accounts-charges", type=int, default=100)
     parser.add_argument("--refresh", type=int, default=60, help="CHARTIVO_REFRESH_SECONDS")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--redis", default="", help="REDIS_URL (default: a database of its own)")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--data-dir", help="keep the sandbox's data here and reuse it")
     parser.add_argument("--logs", default=str(ROOT / "var" / "bench" / "fairness"))
@@ -457,6 +459,7 @@ def main() -> None:
         flush=True,
     )
     generation = time.monotonic()
+    names = [run_database_name("fairness_2"), run_database_name("fairness_1")]
     with SandboxProcess(
         seed="fairness",
         charges=args.big_charges,
@@ -470,20 +473,21 @@ def main() -> None:
         print(f"sandbox ready in {time.monotonic() - generation:.0f}s", flush=True)
         keys = live_keys(box)
         load_before = wait_until_quiet(threshold=args.quiet_load)
-        two = one_run(box, keys, workers=2, database="chartivo_fairness_2", args=args, logs=logs)
-        wait_until_quiet(threshold=args.quiet_load)
-        one = one_run(box, keys, workers=1, database="chartivo_fairness_1", args=args, logs=logs)
+        with bench_redis(args.redis) as args.redis:
+            two = one_run(box, keys, workers=2, database=names[0], args=args, logs=logs)
+            wait_until_quiet(threshold=args.quiet_load)
+            one = one_run(box, keys, workers=1, database=names[1], args=args, logs=logs)
+            flush_redis(args.redis)  # tasks still queued when the workers stopped
 
-    urls = [database_url(args.postgres, f"chartivo_fairness_{n}") for n in (2, 1)]
+    urls = [database_url(args.postgres, name) for name in names]
     since = max(window_start(url) for url in urls)
     two_digest, one_digest = (digests(url, since) for url in urls)
     differing = sorted(
         a for a in set(two_digest) | set(one_digest) if two_digest.get(a) != one_digest.get(a)
     )
-    for name in ("chartivo_fairness_2", "chartivo_fairness_1"):
+    for name in names:
         with contextlib.suppress(Exception):
             drop_database(args.postgres, name)
-    flush_redis(args.redis)  # tasks still queued when the workers stopped
 
     report(args, two, one, two_digest, differing, load_before, since)
 

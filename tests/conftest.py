@@ -9,15 +9,34 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client
 
 from stripe_sandbox.testing import SandboxProcess
+from tests.support.redis_db import claimed_database, redis_up
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's first process makes its state folder (named in tests/settings.py)."""
+    if not hasattr(config, "workerinput"):  # pytest alone, or pytest-xdist's controller
+        state = Path(django_settings.STATE_DIR)
+        config.stash[_MADE_STATE_DIR] = not state.exists()
+        state.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(_MADE_STATE_DIR, False):
+        shutil.rmtree(django_settings.STATE_DIR, ignore_errors=True)
+
+
+_MADE_STATE_DIR = pytest.StashKey[bool]()
 _seeds = itertools.count(1000 + 97 * os.getpid() % 10_000)
 
 
@@ -27,6 +46,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess
         seed=42, charges=400, days=30, data_dir=tmp_path_factory.mktemp("sandbox")
     ) as process:
         yield process
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of this test's own, empty, for as long as the test runs."""
+    if not redis_up():
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    with claimed_database() as url:
+        yield url
 
 
 @pytest.fixture

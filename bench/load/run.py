@@ -36,7 +36,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BENCH))
-from _setup import ROOT, scratch_environment  # noqa: E402
+from _setup import ROOT, bench_redis, run_database_name, scratch_environment  # noqa: E402
 
 from load.machine import load_average, wait_until_quiet  # noqa: E402
 
@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--charges", type=int, default=10_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument(
-        "--redis", default="redis://127.0.0.1:6379/12", help="REDIS_URL ('' for none)"
+        "--redis", default="", help="REDIS_URL (default: a database of its own; 'none' for none)"
     )
     parser.add_argument("--refresh", type=float, default=300, help="seconds between refreshes")
     parser.add_argument(
@@ -146,9 +146,18 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.redis == "none":
+        args.redis = ""
+        run(args, out)
+    else:
+        with bench_redis(args.redis) as args.redis:
+            run(args, out)
 
+
+def run(args: argparse.Namespace, out: Path) -> None:
+    database = run_database_name("load")
     with SandboxProcess(seed="load", charges=args.charges, days=30, modes="live") as box:
-        url = recreate_database(args.postgres, "chartivo_load")
+        url = recreate_database(args.postgres, database)
         extra = {
             "DATABASE_URL": url,
             "CHARTIVO_ALLOWED_HOSTS": "127.0.0.1",
@@ -157,9 +166,6 @@ def main() -> None:
         }
         if args.redis:
             extra["REDIS_URL"] = args.redis
-            import redis
-
-            redis.Redis.from_url(args.redis).flushdb()
         if args.web_workers:
             extra["CHARTIVO_WEB_WORKERS"] = args.web_workers
         if args.no_cache:
@@ -223,7 +229,7 @@ def main() -> None:
         stop.set()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        drop_database(args.postgres, "chartivo_load")
+        drop_database(args.postgres, database)
     report(read_stats(out / "run_stats.csv"), args, load_before, loads, cold)
 
 

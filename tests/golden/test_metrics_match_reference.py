@@ -48,7 +48,8 @@ from tests.support.reference import (
 
 from .conftest import Golden, Synced
 
-pytestmark = pytest.mark.django_db
+# One worker builds the golden accounts once and runs every test that reads them.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("golden")]
 ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")
 RANGES = ("last_30_days", "custom")
 CSV_HEADER = ["period_start", "currency", "series", "value"]

@@ -21,7 +21,8 @@ from tests.support.database import database_text
 
 from .conftest import Golden
 
-pytestmark = pytest.mark.django_db
+# One worker builds the golden accounts once and runs every test that reads them.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("golden")]
 # Personal or identifying fields of the objects Chartivo reads, wherever they are nested.
 PERSONAL = {
     "email",

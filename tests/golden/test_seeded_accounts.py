@@ -10,9 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.support.reference import Snapshot, last_days_range
 
 from .conftest import DST_ZONE, Golden
+
+# One worker builds the golden accounts once and runs every test that reads them.
+pytestmark = pytest.mark.xdist_group("golden")
 
 STRIPE_CURRENCIES = {"usd", "eur", "gbp", "jpy", "kwd", "cad"}  # two, zero and three decimals
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -170,12 +169,9 @@ def test_granularity_may_be_given_as_a_string():
     ]
 
 
-def test_thirty_days_of_fifty_dense_series_is_fast():
-    """30 days x 96 buckets x 50 series: 144,000 rows, every one of them non-zero.
-
-    The bound is loose so that a busy CI machine does not fail it: this takes about
-    20 ms per chart here, most of it Python iterating over the rows at all.
-    """
+def test_thirty_days_of_fifty_dense_series_add_up_at_every_granularity():
+    """30 days x 96 buckets x 50 series: 144,000 rows, every one of them non-zero (how long
+    this takes is measured in bench/timing.py)."""
     now = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
     time_range = resolve_range(RangePreset.LAST_30_DAYS, zone=NEW_YORK, now=now, history_days=30)
     lo, hi = int(time_range.start.timestamp()), int(time_range.end.timestamp())
@@ -184,12 +180,9 @@ def test_thirty_days_of_fifty_dense_series_is_fast():
     rows = [BucketRow(b, c, k, rnd.randint(1, 10**6)) for b in range(lo, hi, 900) for c, k in pairs]
     expected = sum(r.value for r in rows)
     for granularity in Granularity:
-        started = time.perf_counter()
         result = chart(rows, time_range=time_range, zone=NEW_YORK, granularity=granularity)
-        elapsed = time.perf_counter() - started
         assert len(result.series) == 50
         assert sum(s.total for s in result.series) == expected
-        assert elapsed < 0.5, f"{granularity}: {elapsed * 1000:.1f} ms"
 
 
 def test_unknown_kind_is_refused():

@@ -4,7 +4,6 @@ processes on the test database, and what they write to their logs."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -12,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,52 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-import redis
-
 from tests.support.worker import ROOT, worker_environment
-
-REDIS = "redis://127.0.0.1:6379"
-# Other suites use 13 and 14 with fixed numbers; these are claimed one at a time, so two
-# test runs on one machine (several engineers share one) never mix their queues.
-REDIS_DATABASES = range(5, 13)
-REDIS_LOCK = "chartivo-tests:claimed-by"
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-def _empty_but_the_lock(client: redis.Redis) -> None:
-    names = [name for name in client.scan_iter(count=1000) if name != REDIS_LOCK.encode()]
-    if names:
-        client.delete(*names)
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database of this test's own, empty, for as long as the test runs."""
-    if not _redis_up():
-        pytest.skip("needs Redis on 127.0.0.1:6379")
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
-    for number in REDIS_DATABASES:
-        client = redis.Redis.from_url(f"{REDIS}/{number}")
-        if not client.set(REDIS_LOCK, owner, nx=True, ex=900):
-            client.close()
-            continue
-        try:
-            _empty_but_the_lock(client)  # what a run that died may have left
-            yield f"{REDIS}/{number}"
-        finally:
-            _empty_but_the_lock(client)
-            if client.get(REDIS_LOCK) == owner.encode():
-                client.delete(REDIS_LOCK)
-            client.close()
-        return
-    pytest.fail(f"every Redis database set aside for tests ({REDIS_DATABASES}) is in use")
 
 
 def use_rq(settings: Any, url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -166,11 +165,9 @@ def test_balance_transactions(data: dict[str, list[Any]]):
     assert sum(t["amount"] < 0 for t in payouts) > 0.9 * len(payouts)
 
 
-def test_small_accounts_are_created_well_under_a_second(sandbox: SandboxProcess):
-    started = time.perf_counter()
+def test_a_small_account_is_created_with_every_key(sandbox: SandboxProcess):
+    # How long it takes (well under a second) is measured in bench/timing.py.
     created = sandbox.control.create_account(seed="speed", charges=300, days=30)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.5, elapsed
     counts = created.account["counts"]["test"]
     assert counts["charges"] == 300 and counts["customers"] > 10
     assert set(created.keys) >= {"secret", "restricted", "secret_live", "restricted_live"}

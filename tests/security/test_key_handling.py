@@ -263,13 +263,13 @@ def _rq_settings(tmp_path: Path, redis_url: str) -> dict[str, Any]:
 
 @pytest.mark.django_db(transaction=True)
 def test_on_the_production_queue_redis_holds_the_connection_id_and_never_the_key(
-    owner_client: Client, stripe_api: Any, settings: Any, tmp_path: Path
+    owner_client: Client, stripe_api: Any, settings: Any, tmp_path: Path, redis_url: str
 ) -> None:
     """With CHARTIVO_TASK_BACKEND=rq the queue lives in Redis: the same promise holds."""
     from redis import Redis
     from rq.job import Job
 
-    url = "redis://127.0.0.1:6379/13"  # a database of its own: other tests use Redis too
+    url = redis_url
     redis = Redis.from_url(url)
     before = _names(redis)
     for name, value in _rq_settings(tmp_path, url).items():
