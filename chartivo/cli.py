@@ -21,8 +21,12 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__)
         return
     if command == "demo":
-        from chartivo.ops.demo import run_demo
+        from django.core.exceptions import ImproperlyConfigured
 
+        try:
+            from chartivo.ops.demo import run_demo
+        except ImproperlyConfigured as error:
+            sys.exit(f"chartivo demo: {error}")
         sys.exit(run_demo(args[1:]))
     if command == "generate-encryption-key":
         from chartivo.lib.secretbox import generate_key_entry

@@ -1,5 +1,9 @@
 """Chartivo's settings: one module, every value from the environment (see README, Settings).
 
+Every value is read and checked here, at start-up, by the strict readers of
+``chartivo.lib.env``: a value that cannot be used stops every command (``chartivo check``
+included) with a message naming the setting, instead of failing later inside a worker.
+
 Development and the demo set ``CHARTIVO_DEBUG=1``. Outside debug mode the app refuses to
 start without a real secret key and a real encryption key: there are no defaults for
 secrets.
@@ -7,12 +11,23 @@ secrets.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from chartivo.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from chartivo.lib.env import (
+    env_address,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_secret,
+    env_share,
+    env_str,
+    env_url,
+)
 from chartivo.lib.secretbox import Keyring, KeyringError, development_key_entry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +60,35 @@ ALLOWED_HOSTS = env_list(
     "CHARTIVO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("CHARTIVO_CSRF_TRUSTED_ORIGINS")
+if any(not origin.startswith(("https://", "http://")) for origin in CSRF_TRUSTED_ORIGINS):
+    raise ImproperlyConfigured(
+        "CHARTIVO_CSRF_TRUSTED_ORIGINS must list origins with their scheme, "
+        "e.g. https://app.chartivo.io"
+    )
+
+# --- Background work -----------------------------------------------------------------------
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+# "database": django-tasks-db, the embedded default; "rq": Redis, for many workers.
+TASK_BACKEND = env_choice("CHARTIVO_TASK_BACKEND", "database", ("database", "rq"))
+if TASK_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("CHARTIVO_TASK_BACKEND=rq needs REDIS_URL")
+TASK_QUEUES = ["refresh", "backfill"]
+TASKS = {
+    "default": {
+        # The stock django-tasks-rq backend refuses task priorities; Chartivo's follow its
+        # queues, which RQ workers take in order (see chartivo/ops/rq_backend.py).
+        "BACKEND": (
+            "chartivo.ops.rq_backend.QueueOrderedRQBackend"
+            if TASK_BACKEND == "rq"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": TASK_QUEUES,
+    }
+}
+if TASK_BACKEND == "rq":
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
+    # RQ workers must build django-tasks-rq's jobs, whichever command starts them.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # --- Applications --------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -62,9 +106,13 @@ INSTALLED_APPS = [
     "chartivo.metrics",
     "chartivo.charts",
     "chartivo.ops",
+    *(["django_rq", "django_tasks_rq"] if TASK_BACKEND == "rq" else []),
 ]
 
 MIDDLEWARE = [
+    # Health and readiness probes come to each instance's own address, not a site host
+    # name: for them alone the Host header is taken as it comes (chartivo/ops/middleware.py).
+    "chartivo.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,7 +146,11 @@ TEMPLATES = [
 # --- Database ------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{STATE_DIR / 'chartivo.sqlite3'}"),
+        env_url(
+            "DATABASE_URL",
+            f"sqlite:///{STATE_DIR / 'chartivo.sqlite3'}",
+            schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+        ),
         conn_max_age=env_int("CHARTIVO_DB_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
@@ -144,7 +196,8 @@ SESSION_COOKIE_HTTPONLY = True
 # No script reads the CSRF cookie (forms carry the token), so no script may.
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SECURE_SSL_REDIRECT = HTTPS and env_bool("CHARTIVO_SSL_REDIRECT", True)
+_SSL_REDIRECT = env_bool("CHARTIVO_SSL_REDIRECT", True)  # read even when off, so it is checked
+SECURE_SSL_REDIRECT = HTTPS and _SSL_REDIRECT
 SECURE_HSTS_SECONDS = env_int("CHARTIVO_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -205,30 +258,15 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
-# --- Background work -----------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL")
-TASK_BACKEND = env_str("CHARTIVO_TASK_BACKEND", "database")
-TASK_QUEUES = ["refresh", "backfill"]
-if TASK_BACKEND == "database":
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
-elif TASK_BACKEND == "rq":
-    if not REDIS_URL:
-        raise ImproperlyConfigured("CHARTIVO_TASK_BACKEND=rq needs REDIS_URL")
-    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
-    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
-else:
-    raise ImproperlyConfigured(
-        f"CHARTIVO_TASK_BACKEND must be 'database' or 'rq'; got {TASK_BACKEND!r}"
-    )
-
 # --- Stripe --------------------------------------------------------------------------------
-STRIPE_API_BASE = env_str("CHARTIVO_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+STRIPE_API_BASE = env_url(
+    "CHARTIVO_STRIPE_API_BASE", "https://api.stripe.com", schemes=("https", "http")
+).rstrip("/")
 HISTORY_DAYS = env_int("CHARTIVO_HISTORY_DAYS", 30, minimum=1, maximum=365)
 REFRESH_SECONDS = env_int("CHARTIVO_REFRESH_SECONDS", 300, minimum=10)
 # Requests per second Chartivo may spend on one Stripe account: a number, or a percentage
 # of the mode's limit (live 100/s, sandbox 25/s). Half leaves room for the merchant's own use.
-STRIPE_BUDGET = env_str("CHARTIVO_STRIPE_BUDGET", "50%")
+STRIPE_BUDGET = env_share("CHARTIVO_STRIPE_BUDGET", "50%")
 STRIPE_ENDPOINT_BUDGET = env_int("CHARTIVO_STRIPE_ENDPOINT_BUDGET", 25, minimum=1, maximum=100)
 STRIPE_TIMEOUT_SECONDS = env_int("CHARTIVO_STRIPE_TIMEOUT_SECONDS", 30, minimum=1)
 # After the SDK's own two retries, how many more times a request that found Stripe
@@ -236,8 +274,10 @@ STRIPE_TIMEOUT_SECONDS = env_int("CHARTIVO_STRIPE_TIMEOUT_SECONDS", 30, minimum=
 STRIPE_RETRIES = env_int("CHARTIVO_STRIPE_RETRIES", 5, minimum=0, maximum=20)
 
 # --- Logging -------------------------------------------------------------------------------
-LOG_LEVEL = env_str("CHARTIVO_LOG_LEVEL", "INFO").upper()
-LOG_FORMAT = env_str("CHARTIVO_LOG_FORMAT", "text" if DEBUG else "json")
+LOG_LEVEL = env_choice(
+    "CHARTIVO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
+LOG_FORMAT = env_choice("CHARTIVO_LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -275,16 +315,15 @@ SYNC_LEASE_SECONDS = env_int("CHARTIVO_SYNC_LEASE_SECONDS", 60, minimum=2)
 SYNC_SLICE_SECONDS = env_int("CHARTIVO_SYNC_SLICE_SECONDS", 120, minimum=5)
 SCHEDULER_TICK_SECONDS = env_int("CHARTIVO_SCHEDULER_TICK_SECONDS", 5, minimum=1)
 
-# --- Production: many web and worker processes on PostgreSQL and Redis ----------------------
-# (docs/production.md). Everything here follows from the settings above; nothing new to set.
-if TASK_BACKEND == "rq":
-    # The stock django-tasks-rq backend refuses task priorities; Chartivo's follow its
-    # queues, which RQ workers take in order (see chartivo/ops/rq_backend.py).
-    TASKS["default"]["BACKEND"] = "chartivo.ops.rq_backend.QueueOrderedRQBackend"
-    # RQ workers must build django-tasks-rq's jobs, whichever command starts them.
-    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
-# Chart payloads are cached until the next sync (chartivo/charts/payloads.py): in Redis,
-# shared by every web process, when there is one; otherwise in each process's memory.
+# --- The web server (``chartivo serve``: gunicorn, configured in chartivo/ops/gunicorn_conf.py)
+SERVE_BIND = env_address("CHARTIVO_BIND", "0.0.0.0:8000")
+WEB_WORKERS = env_int("CHARTIVO_WEB_WORKERS", (os.cpu_count() or 1) * 2 + 1, minimum=1)
+WEB_THREADS = env_int("CHARTIVO_WEB_THREADS", 4, minimum=1)
+ACCESS_LOG = env_bool("CHARTIVO_ACCESS_LOG", True)
+
+# --- Chart payload cache (chartivo/charts/payloads.py) ------------------------------------
+# In Redis, shared by every web process, when there is one; otherwise in each process's
+# memory (Django's default cache).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -293,6 +332,3 @@ if REDIS_URL:
             "KEY_PREFIX": "chartivo",
         }
     }
-# Health and readiness probes come to each instance's own address, not a site host name:
-# for them alone the Host header is taken as it comes (chartivo/ops/middleware.py).
-MIDDLEWARE = ["chartivo.ops.middleware.ProbeMiddleware", *MIDDLEWARE]

@@ -16,8 +16,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-SANDBOX_PORT = int(os.environ.get("CHARTIVO_DEMO_SANDBOX_PORT", "12111"))
-WEB_PORT = int(os.environ.get("CHARTIVO_DEMO_PORT", "8000"))
+from chartivo.lib.env import env_int, env_str
+
+SANDBOX_PORT = env_int("CHARTIVO_DEMO_SANDBOX_PORT", 12111, minimum=1, maximum=65535)
+WEB_PORT = env_int("CHARTIVO_DEMO_PORT", 8000, minimum=1, maximum=65535)
 DEMO_EMAIL = "demo@chartivo.local"
 DEMO_PASSWORD = "chartivo-demo-2026"  # noqa: S105 - a demo login, printed on purpose
 KEY_NAMES = (
@@ -72,7 +74,7 @@ def _sandbox_keys() -> dict[str, str]:
 
 def run_demo(args: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
-    state = Path(os.environ.get("CHARTIVO_DEMO_DIR", root / "var" / "demo"))
+    state = Path(env_str("CHARTIVO_DEMO_DIR", str(root / "var" / "demo")))
     state.mkdir(parents=True, exist_ok=True)
     env = _environment(state)
     python = sys.executable

@@ -1,20 +1,21 @@
 """gunicorn settings for ``chartivo serve``; each can be overridden on the command line.
 
-Logging follows the app's own settings (``CHARTIVO_LOG_FORMAT``): in JSON mode gunicorn's
-own lines (start-up, worker restarts, the access log) go through the same handler as the
-app's, so every line a web process writes is one JSON object.
+The values come from Django's settings, where they are read from the environment and
+checked at start-up like every other setting. Logging follows the app's own settings
+(``CHARTIVO_LOG_FORMAT``): in JSON mode gunicorn's own lines (start-up, worker restarts,
+the access log) go through the same handler as the app's, so every line a web process
+writes is one JSON object.
 """
 
 import copy
-import os
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
-bind = os.environ.get("CHARTIVO_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("CHARTIVO_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)))
-threads = int(os.environ.get("CHARTIVO_WEB_THREADS", "4"))
+bind = settings.SERVE_BIND
+workers = settings.WEB_WORKERS
+threads = settings.WEB_THREADS
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
@@ -26,7 +27,7 @@ worker_tmp_dir = str(_TMPFS) if _TMPFS.is_dir() else None
 max_requests = 5000
 max_requests_jitter = 500
 
-_access_log = os.environ.get("CHARTIVO_ACCESS_LOG", "1") == "1"
+_access_log = settings.ACCESS_LOG
 # Query strings are left out of the access log: they never carry secrets here, but a
 # policy that holds without thinking is worth more.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

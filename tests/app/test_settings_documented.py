@@ -7,9 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-READ = re.compile(
-    r"""(?:env_(?:str|bool|int|list|secret)|os\.environ\.get|environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
-)
+READ = re.compile(r"""(?:env_[a-z]+|os\.environ\.get|environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 
 def _settings_read() -> set[str]:

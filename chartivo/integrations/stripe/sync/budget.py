@@ -27,6 +27,8 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from chartivo.lib.env import parse_share
+
 TOLERANCE_SECONDS = 0.1
 
 MODE_LIMITS = {"live": 100.0, "test": 25.0}  # Stripe's read limits per account (NOTES.md)
@@ -42,16 +44,11 @@ class Rates:
 def rates_for(mode: str) -> Rates:
     """The configured budget (``CHARTIVO_STRIPE_BUDGET``), never above Stripe's limits."""
     limit = MODE_LIMITS[mode]
-    raw = str(settings.STRIPE_BUDGET).strip()
     try:
-        total = limit * float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"CHARTIVO_STRIPE_BUDGET must be requests per second or a percentage; got {raw!r}"
-        ) from None
-    if total <= 0:
-        raise ImproperlyConfigured("CHARTIVO_STRIPE_BUDGET must be above zero")
-    total = min(total, limit)
+        value, is_percentage = parse_share(str(settings.STRIPE_BUDGET))
+    except ValueError as error:  # checked at start-up; here only if changed since
+        raise ImproperlyConfigured(f"CHARTIVO_STRIPE_BUDGET {error}") from None
+    total = min(limit * value / 100 if is_percentage else value, limit)
     per_endpoint = min(float(settings.STRIPE_ENDPOINT_BUDGET), ENDPOINT_LIMIT, total)
     return Rates(total=total, per_endpoint=per_endpoint)
 
