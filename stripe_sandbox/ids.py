@@ -74,3 +74,8 @@ def derive_key(seed: str, account_id: str, name: str, prefix: str) -> str:
     fragment = account_id.removeprefix("acct_")
     tail = digest_chars(f"key|{seed}|{account_id}|{name}", KEY_BODY_LENGTH - 1 - len(fragment))
     return f"{prefix}5{fragment}{tail}"
+
+
+def bank_account_id(account_id: str, currency: str) -> str:
+    """The bank account an account's payouts in ``currency`` go to."""
+    return "ba_1" + digest_chars(f"bank|{account_id}|{currency}", 23)
