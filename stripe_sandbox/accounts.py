@@ -57,7 +57,7 @@ class Account:
                 self.id,
                 currency=currency,
                 country=settlement.country,
-                last4=ids.digest_chars(f"last4|{self.id}|{currency}", 4).upper(),
+                last4=ids.digest_digits(f"last4|{self.id}|{currency}", 4),
                 fingerprint=ids.digest_chars(f"bank|{self.id}|{currency}", 16),
             )
             for currency in settlement.payout_currencies

@@ -39,6 +39,12 @@ def digest_chars(material: str, n: int) -> str:
     return "".join(out)
 
 
+def digest_digits(material: str, n: int) -> str:
+    """`n` decimal digits that depend only on `material` (a bank account's last four)."""
+    block = hashlib.blake2b(f"digits|{material}".encode(), digest_size=16).digest()
+    return str(int.from_bytes(block, "big") % 10**n).zfill(n)
+
+
 def account_identity(seed: str, ordinal: int) -> tuple[str, str]:
     """The account id and the 10-character tag that its objects' ids carry."""
     body = "1" + digest_chars(f"account|{seed}|{ordinal}", 15)
