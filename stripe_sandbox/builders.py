@@ -77,13 +77,14 @@ def charge_transaction(
     )
 
 
-def payment_failure(ledger: Ledger, charge: ChargeRef, created: int, original: Obj) -> Obj:
-    """A bank debit returned by the customer's bank: the submitted amount comes back out
-    (Stripe keeps its fee), available with the original so that they cancel in one payout."""
-    money = Money(-original["amount"], original["currency"], original["exchange_rate"])
+def payment_failure(
+    ledger: Ledger, charge: ChargeRef, amount: int, created: int, original: Obj
+) -> Obj:
+    """A bank debit returned by the customer's bank: the amount goes back out at the day's
+    rate (Stripe keeps its fee), available with the original so that one payout nets them."""
     return ledger.record(
         created,
-        money,
+        ledger.settlement.settle(-amount, charge.currency, created),
         fees=(),
         type_="payment_failure_refund",
         category="charge_failure",

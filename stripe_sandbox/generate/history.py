@@ -116,11 +116,9 @@ class History:
         if failed_at is None:
             self.emit(created, "refund.created", refund)
             return
-        self.emit(
-            created,
-            "refund.created",
-            dict(refund, failure_balance_transaction=None, status="pending"),
-        )
+        # Before it failed it was pending, without the failure's fields.
+        pending = {k: v for k, v in refund.items() if not k.startswith("failure_")}
+        self.emit(created, "refund.created", dict(pending, status="pending"))
         self.emit(failed_at, "refund.updated", refund, {"status": "pending"})
         self.emit(failed_at, "charge.refund.updated", refund, {"status": "pending"})
 

@@ -273,7 +273,7 @@ def _bank_debit(out: Output, draw: Draw, kind: str, plans: Plans, history: Histo
     if draw.status == "failed" and returned <= end:
         status = "failed"
         decline = pick(out.rng, draws.BANK_FAILURE)
-        failure_id = bank_return(out.ledger, ref, returned, txn)["id"]
+        failure_id = bank_return(out.ledger, ref, draw.amount, returned, txn)["id"]
     elif settles <= end and draw.status != "failed":
         status = "succeeded"
         if out.rng.random() < 0.05:
@@ -360,4 +360,3 @@ def _plan_dispute(out: Output, plans: Plans, draw: Draw, amount: int) -> bool:
         )
     )
     return True
-

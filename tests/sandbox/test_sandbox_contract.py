@@ -34,10 +34,7 @@ def validators(schema_defs: dict[str, Any], openapi: dict[str, Any]) -> dict[str
     def make(schema: dict[str, Any]) -> Draft202012Validator:
         return Draft202012Validator({**schema, "$defs": schema_defs})
 
-    out: dict[str, Any] = {
-        name: make({"$ref": f"#/$defs/{name}"})
-        for name in set(OBJECT.values())
-    }
+    out: dict[str, Any] = {name: make({"$ref": f"#/$defs/{name}"}) for name in set(OBJECT.values())}
     out["balance"] = make({"$ref": "#/$defs/balance"})
     out["account"] = make({"$ref": "#/$defs/account"})
     out["error"] = make({"$ref": "#/$defs/error"})
@@ -51,7 +48,9 @@ def list_envelope(openapi: dict[str, Any], endpoint: str, object_type: str) -> d
     kept here lacks ``/v1/payouts``; every Stripe list shares one envelope, so that one is
     the charges' envelope with the item type and URL pattern of payouts."""
     path = openapi["paths"].get(f"/v1/{endpoint}") or openapi["paths"]["/v1/charges"]
-    schema = openapi_schema(path["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+    schema = openapi_schema(
+        path["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    )
     schema["properties"]["data"]["items"] = {"$ref": f"#/$defs/{object_type}"}
     schema["properties"]["url"]["pattern"] = f"^/v1/{endpoint}"
     return dict(schema)
