@@ -3,11 +3,14 @@ in-memory registry the server consults on every request."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from . import currencies, generate, ids, keys, objects
 from .keys import ApiKey, KeyRing
@@ -47,6 +50,11 @@ class Account:
     def settlement(self) -> Settlement:
         chosen = self.params.get("settlement_currencies")
         return Settlement(None if chosen is None else tuple(chosen))
+
+    @functools.cached_property
+    def bank_account_bodies(self) -> dict[str, bytes]:
+        """The bank accounts as JSON by id, for ``expand[]=destination`` (built once)."""
+        return {bank["id"]: orjson.dumps(bank) for bank in self.bank_accounts()}
 
     def bank_accounts(self) -> list[Obj]:
         """One bank account per settlement currency: where its payouts go."""

@@ -98,6 +98,7 @@ def convert(amount: int, source: str, target: str, when: int) -> tuple[int, Deci
     return (converted if amount >= 0 else -converted), quoted
 
 
+@lru_cache(maxsize=1024)
 def scaled(amount_usd_major: float, currency: str) -> int:
     """A US-dollar figure (a fee cap, say) in minor units of ``currency`` at the base rate."""
     minor = Decimal(str(amount_usd_major * PER_USD[currency])).scaleb(decimals(currency))

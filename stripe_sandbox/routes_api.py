@@ -30,8 +30,7 @@ class Ctx:
 
     def expander(self) -> Expander:
         account = self.sandbox.registry.accounts[self.dataset.account]
-        banks = {b["id"]: orjson.dumps(b) for b in account.bank_accounts()}
-        return Expander(self.sandbox.store, self.dataset.ds, banks)
+        return Expander(self.sandbox.store, self.dataset.ds, account.bank_account_bodies)
 
 
 Handler = Callable[[Ctx], tuple[int, bytes]]

@@ -128,7 +128,8 @@ class Settlement:
             return [(currencies.processing_fee(money.amount, money.currency), PROCESSING)]
         currency = money.currency
         if method == CARD:
-            bps, fixed = _CARD_PRICING.get(currency, (290, fx.scaled(0.30, currency)))
+            pricing = _CARD_PRICING.get(currency)
+            bps, fixed = pricing if pricing else (290, fx.scaled(0.30, currency))
             processing = _percent(money.amount, bps, currency) + fixed
         else:
             cap = fx.scaled(_BANK_DEBIT_CAP_USD, currency)
