@@ -5,7 +5,7 @@ made through the API and a generated one are the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 
@@ -15,9 +15,8 @@ from .objects import CARD, Obj
 from .settlement import Money
 
 
-@dataclass(frozen=True)
-class ChargeRef:
-    """What a refund or a dispute needs to know of its charge."""
+class ChargeRef(NamedTuple):
+    """What a charge's transactions, refunds and disputes need to know of it."""
 
     id: str
     currency: str

@@ -84,7 +84,10 @@ class Ledger:
     ) -> Obj:
         """Write a balance transaction and return it (disputes embed theirs)."""
         avail = available_on(created) if available is None else available
-        net = money.amount - sum(amount for amount, _ in fees)
+        fee = 0
+        for amount, _ in fees:
+            fee += amount
+        net = money.amount - fee
         payout: str | None = None
         if type_ == "payout":
             payout = source
@@ -96,6 +99,7 @@ class Ledger:
             created,
             amount=money.amount,
             currency=money.currency,
+            fee=fee,
             fees=fees,
             type=type_,
             reporting_category=category,

@@ -42,7 +42,7 @@ class Plans:
     disputes: list[PlannedDispute] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Draw:
     """One charge's legacy draws."""
 

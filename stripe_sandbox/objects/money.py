@@ -38,6 +38,7 @@ def balance_transaction(
     *,
     amount: int,
     currency: str,
+    fee: int,
     fees: Sequence[FeeLine],
     type: str,
     reporting_category: str,
@@ -47,7 +48,7 @@ def balance_transaction(
     description: str | None,
     exchange_rate: float | None = None,
 ) -> Obj:
-    fee = sum(amount for amount, _ in fees)
+    """``fee`` is the sum of the ``fees`` lines (the caller has it already)."""
     return {
         "id": id,
         "object": "balance_transaction",
