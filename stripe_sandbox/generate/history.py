@@ -151,5 +151,7 @@ class History:
         self.emit(payout["created"], "payout.created", created)
         if payout["status"] == "paid":
             self.emit(payout["arrival_date"], "payout.paid", payout, {"status": "in_transit"})
+            # From then on its transactions can be listed with ?payout=.
+            self.emit(payout["arrival_date"], "payout.reconciliation_completed", payout)
         elif payout["status"] == "failed" and failed_at is not None:
             self.emit(failed_at, "payout.failed", payout, {"status": "in_transit"})

@@ -99,7 +99,8 @@ class ControlWrites(WriterBase):
     # -- payouts and funds ----------------------------------------------------------------
 
     def pay_payout(self, payout_id: str) -> Obj:
-        """A payout in transit arrives: ``paid``, with ``payout.updated`` and ``payout.paid``."""
+        """A payout in transit arrives: ``paid``, with ``payout.updated``, ``payout.paid`` and
+        ``payout.reconciliation_completed``."""
         dataset, payout = self._find("payouts", payout_id, "payout")
         previous = payout["status"]
         if previous not in ("pending", "in_transit"):
@@ -112,6 +113,7 @@ class ControlWrites(WriterBase):
             changed = {"reconciliation_status": "in_progress", "status": previous}
             self._emit(dataset, "payout.updated", payout, CONTROL, changed)
             self._emit(dataset, "payout.paid", payout, CONTROL)
+            self._emit(dataset, "payout.reconciliation_completed", payout, CONTROL)
         return payout
 
     def mistie_payout(self, payout_id: str, difference: int) -> Obj:

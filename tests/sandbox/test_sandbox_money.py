@@ -184,6 +184,7 @@ def test_events_of_the_last_30_days_with_types_filters(usd, api_factory, objects
         "refund.created",
         "payout.created",
         "payout.paid",
+        "payout.reconciliation_completed",
     } <= set(types)
     recent = sorted(c["id"] for c in objects_of["customers"] if c["created"] >= since)
     announced = [e["data"]["object"]["id"] for e in events if e["type"] == "customer.created"]

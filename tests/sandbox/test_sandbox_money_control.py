@@ -39,9 +39,10 @@ def test_a_payout_on_its_way_is_paid(sandbox, usd, api_factory):
     assert api.ok(f"/v1/payouts/{payout['id']}") == paid
     assert payout["id"] in {p["id"] for p in api.all("payouts", status="paid")}
     assert payout["id"] not in {p["id"] for p in api.all("payouts", status=payout["status"])}
-    latest = api.all("events", **{"types[]": ["payout.updated", "payout.paid"]})[:2]
-    assert [e["type"] for e in latest] == ["payout.paid", "payout.updated"]
-    assert latest[1]["data"]["previous_attributes"]["status"] == payout["status"]
+    kinds = ["payout.updated", "payout.paid", "payout.reconciliation_completed"]
+    latest = api.all("events", **{"types[]": kinds})[:3]
+    assert [e["type"] for e in latest] == kinds[::-1]
+    assert latest[2]["data"]["previous_attributes"]["status"] == payout["status"]
     assert all(e["data"]["object"] == paid for e in latest)
     with pytest.raises(SandboxError, match="not pending or in transit"):
         sandbox.control.pay_payout(payout["id"])
