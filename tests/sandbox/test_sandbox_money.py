@@ -15,7 +15,7 @@ import pytest
 import stripe
 from jsonschema import Draft202012Validator
 
-from stripe_sandbox.testing import CreatedAccount, SandboxProcess
+from stripe_sandbox.testing import CreatedAccount, SandboxError, SandboxProcess
 
 from .test_sandbox_contract import OBJECT, check, list_envelope
 
@@ -324,3 +324,9 @@ def test_without_settlement_currencies_each_charge_settles_as_itself(sandbox, ap
         assert txn["exchange_rate"] is None
     assert api.all("events") == []
     assert api.ok("/v1/account")["default_currency"] == "usd"
+
+
+def test_settlement_currencies_are_checked(sandbox):
+    for wrong in (["zzz"], ["usd", "usd"], []):
+        with pytest.raises(SandboxError, match="400"):
+            sandbox.control.create_account(seed="wrong", charges=5, settlement_currencies=wrong)
