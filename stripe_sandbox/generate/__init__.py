@@ -16,7 +16,7 @@ from __future__ import annotations
 from stripe_sandbox.builders import ChargeRef, dispute, refund
 from stripe_sandbox.store import Store
 
-from .history import History
+from .history import REFUND_FAILS_AFTER, History
 from .output import Output, Spec
 from .payments import Plans, charges, customers
 from .payouts import payouts
@@ -47,8 +47,9 @@ def _refunds(out: Output, plans: Plans, history: History | None) -> None:
     end = out.spec.end
     plans.refunds.sort()
     for when, refund_id, charge_id, currency, amount, status, reason, method in plans.refunds:
-        # A failed refund comes back six hours later, if that is still within the window.
-        failed_at = when + 6 * 3600 if status == "failed" and when + 6 * 3600 <= end else None
+        # A failed refund comes back later, if that is still within the window.
+        failing = when + REFUND_FAILS_AFTER
+        failed_at = failing if status == "failed" and failing <= end else None
         obj = refund(
             out.ledger,
             refund_id=refund_id,

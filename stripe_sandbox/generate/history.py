@@ -19,6 +19,8 @@ from stripe_sandbox.objects import Obj
 from .output import Output
 
 _CLOSED = ("won", "lost", "warning_closed")
+# A refund that fails does so six hours after it was made.
+REFUND_FAILS_AFTER = 6 * 3600
 
 
 class History:
@@ -44,11 +46,14 @@ class History:
     def customer(self, obj: Obj) -> None:
         self.emit(obj["created"], "customer.created", obj)
 
-    def remember(self, charge: Obj, disputed_at: int | None) -> None:
-        """A charge whose refunds or dispute come later: their events show it as it was."""
-        self.charges[charge["id"]] = charge
-        if disputed_at is not None:
-            self.disputed_at[charge["id"]] = disputed_at
+    def remember(self, charge: Obj, refunded_at: list[int], disputed_at: int | None) -> None:
+        """A charge refunded within the events' window: its ``charge.refunded`` events show
+        it as it was then, disputed or not yet. Only those are kept (memory: a million
+        charges' history has tens of thousands of refunds)."""
+        if any(self.since <= when + REFUND_FAILS_AFTER for when in refunded_at):
+            self.charges[charge["id"]] = charge
+            if disputed_at is not None:
+                self.disputed_at[charge["id"]] = disputed_at
 
     def card_charge(self, charge: Obj) -> None:
         fresh = dict(charge, amount_refunded=0, refunded=False, disputed=False)

@@ -213,8 +213,9 @@ def _card_charge(out: Output, draw: Draw, plans: Plans, history: History | None)
     )
     if history is not None:
         history.card_charge(obj)
-        if planned != (len(plans.refunds), len(plans.disputes)):
-            history.remember(obj, plans.disputes[-1][0] if disputed else None)
+        later = [r[0] for r in plans.refunds[planned[0] :]]
+        disputed_at = plans.disputes[-1][0] if disputed else None
+        history.remember(obj, later, disputed_at)
     return obj
 
 
@@ -261,6 +262,7 @@ def _bank_debit(out: Output, draw: Draw, kind: str, plans: Plans, history: Histo
     returned by the customer's bank (three business days). Its ``payment`` transaction is
     written when the debit is submitted and becomes available once it has settled."""
     end = out.spec.end
+    planned = len(plans.refunds)
     ref = ChargeRef(draw.charge_id, draw.currency, kind)
     settles = business_days_after(draw.created, 4)
     returned = business_days_after(draw.created, 3)
@@ -299,8 +301,7 @@ def _bank_debit(out: Output, draw: Draw, kind: str, plans: Plans, history: Histo
     )
     if history is not None:
         history.bank_debit(obj, settles, returned)
-        if refunded:
-            history.remember(obj, None)
+        history.remember(obj, [r[0] for r in plans.refunds[planned:]], None)
     return obj
 
 
