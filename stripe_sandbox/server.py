@@ -4,8 +4,9 @@ shutdown. (Start-up is ``startup``; the running state is ``state``.)
 Pipeline of a /v1 request, in Stripe's order as far as it can be observed: route (404 for
 an unknown URL), key (401), rate limit (429, checked on arrival so that a client pacing
 itself is judged by when it sent), injected latency, injected drop or 500, the
-``Stripe-Account`` header (403 for another account), permission (403), then the endpoint. Errors raised before the latency still wait it out, so every answer of
-the sandbox takes the configured time.
+``Stripe-Account`` header (403 for another account), permission (403), then the endpoint.
+Errors raised before the latency still wait it out, so every answer of the sandbox takes the
+configured time.
 """
 
 from __future__ import annotations
