@@ -30,9 +30,12 @@ fix:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# requirements.lock: production, without the sandbox's dependencies; requirements-dev.lock:
+# everything (the dev extra includes the sandbox extra).
 lock:                               ## re-pin every dependency with hashes and no download address
 	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+	$(UV) pip compile pyproject.toml --extra dev --extra sandbox --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+	! grep -qiE '^(aiohttp|orjson)==' requirements.lock
 
 bootstrap: $(VENV)/.synced node_modules/.synced
 

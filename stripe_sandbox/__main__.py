@@ -1,3 +1,3 @@
-from stripe_sandbox.cli import main
+from stripe_sandbox.entry import main
 
 raise SystemExit(main())

@@ -3,14 +3,20 @@ in-memory registry the server consults on every request."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import generate, ids, keys
+import orjson
+
+from . import currencies, generate, ids, keys, objects
 from .keys import ApiKey, KeyRing
+from .ledger import DAY
+from .objects import Obj
+from .settlement import Settlement
 from .store import Store
 
 
@@ -39,6 +45,43 @@ class Account:
     @property
     def email(self) -> str:
         return f"owner+{self.tag.lower()}@example.com"
+
+    @property
+    def settlement(self) -> Settlement:
+        chosen = self.params.get("settlement_currencies")
+        return Settlement(None if chosen is None else tuple(chosen))
+
+    @functools.cached_property
+    def bank_account_bodies(self) -> dict[str, bytes]:
+        """The bank accounts as JSON by id, for ``expand[]=destination`` (built once)."""
+        return {bank["id"]: orjson.dumps(bank) for bank in self.bank_accounts()}
+
+    def bank_accounts(self) -> list[Obj]:
+        """One bank account per settlement currency: where its payouts go."""
+        settlement = self.settlement
+        return [
+            objects.bank_account(
+                ids.bank_account_id(self.id, currency),
+                self.id,
+                currency=currency,
+                country=settlement.country,
+                last4=ids.digest_digits(f"last4|{self.id}|{currency}", 4),
+                fingerprint=ids.digest_chars(f"bank|{self.id}|{currency}", 16),
+            )
+            for currency in settlement.payout_currencies
+        ]
+
+    def stripe_object(self) -> Obj:
+        """The account as ``GET /v1/account`` shows it."""
+        settlement = self.settlement
+        return objects.account(
+            self.id,
+            self.created,
+            self.email,
+            default_currency=settlement.default_currency,
+            country=settlement.country,
+            bank_accounts=self.bank_accounts(),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +119,10 @@ class AccountSpec:
     days: float
     end: int
     modes: tuple[str, ...] = ("test", "live")
+    # None: every charge settles in its own currency (the sandbox's first model, kept so
+    # that existing seeds give the same data). Given: Stripe's model, the first being the
+    # account's default currency (see ``settlement``).
+    settlement_currencies: tuple[str, ...] | None = None
 
     def validate(self) -> None:
         if self.charges < 0:
@@ -84,6 +131,13 @@ class AccountSpec:
             raise ValueError("days must be > 0")
         if not self.modes or any(m not in keys.MODES for m in self.modes):
             raise ValueError("modes must be a non-empty list of test and live")
+        chosen = self.settlement_currencies
+        if chosen is not None:
+            if not chosen or len(set(chosen)) != len(chosen):
+                raise ValueError("settlement_currencies must be distinct currencies")
+            unknown = [c for c in chosen if c not in currencies.SUPPORTED]
+            if unknown:
+                raise ValueError(f"unsupported settlement currency: {', '.join(unknown)}")
 
 
 def build_account(store: Store, spec: AccountSpec, ordinal: int) -> tuple[Account, list[ApiKey]]:
@@ -96,13 +150,16 @@ def build_account(store: Store, spec: AccountSpec, ordinal: int) -> tuple[Accoun
         tag=tag,
         seed=spec.seed,
         ordinal=ordinal,
-        created=int(spec.end - max(spec.days, 1.0) * 3 * generate.DAY),
+        created=int(spec.end - max(spec.days, 1.0) * 3 * DAY),
         datasets={},
         params={
             "charges": spec.charges,
             "days": spec.days,
             "end": spec.end,
             "modes": list(spec.modes),
+            "settlement_currencies": None
+            if spec.settlement_currencies is None
+            else list(spec.settlement_currencies),
         },
     )
     with store.transaction():
@@ -114,7 +171,10 @@ def build_account(store: Store, spec: AccountSpec, ordinal: int) -> tuple[Accoun
                 dataset.ds,
                 dataset.livemode,
                 tag,
-                generate.Spec(spec.seed, spec.charges, spec.days, spec.end),
+                account_id,
+                generate.Spec(
+                    spec.seed, spec.charges, spec.days, spec.end, spec.settlement_currencies
+                ),
             )
         api_keys = keys.default_keys(spec.seed, account_id, spec.modes)
         store.save_account(account_id, json.dumps(account.to_json()))
@@ -168,6 +228,40 @@ class Registry:
 
     def save_key(self, store: Store, api_key: ApiKey) -> None:
         store.save_key(api_key.key, json.dumps(api_key.to_json()))
+
+    def key_from_spec(self, spec: dict[str, Any]) -> ApiKey:
+        """A key described in the keys file or POST /_sandbox/keys, added to the registry."""
+        account_id = spec.get("account") or "default"
+        if account_id == "default":
+            account_id = self.default_account
+        account = self.accounts.get(str(account_id))
+        if account is None:
+            raise ValueError(f"unknown account {account_id!r}")
+        mode = str(spec.get("mode", "test"))
+        if mode not in account.datasets:
+            raise ValueError(f"account {account.id} has no {mode} data")
+        name = spec.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("every key needs a name")
+        api_key = keys.make_key(
+            account.seed,
+            account.id,
+            name,
+            mode,
+            str(spec.get("type", keys.RESTRICTED)),
+            spec.get("permissions", []),
+            key=spec.get("key"),
+        )
+        self.keys.add(api_key)
+        return api_key
+
+
+def parse_currencies(value: Any) -> tuple[str, ...] | None:
+    """Settlement currencies: None, a list, or a comma-separated string (``usd,eur``)."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(str(item).strip().lower() for item in items if str(item).strip())
 
 
 def parse_end(value: Any) -> int:

@@ -13,16 +13,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from .accounts import parse_end
+from . import currencies
+from .accounts import parse_currencies, parse_end
+from .config import Config
 from .faults import Faults, parse_latency, parse_rate
 from .ratelimit import Rates
-from .server import Config, open_sandbox, serve
+from .server import serve
+from .startup import open_sandbox
 
 DESCRIPTION = """\
 A local Stripe API (version 2023-08-16) for Chartivo's tests, demo and benchmarks: list and
-retrieve charges, customers, refunds, disputes, balance transactions and events, the balance
-and the account, a few writes, Stripe's keys, errors, rate limits and pagination, over
-deterministic generated data. Point the stripe SDK's API base at it.
+retrieve charges, customers, refunds, disputes, balance transactions, payouts and events,
+the balance and the account, a few writes, Stripe's keys, errors, rate limits and
+pagination, over deterministic generated data. Point the stripe SDK's API base at it.
 """
 
 EPILOG = """\
@@ -60,6 +63,16 @@ def _end(value: str) -> int:
         return parse_end(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _settlement(value: str) -> tuple[str, ...]:
+    chosen = parse_currencies(value) or ()
+    unknown = [c for c in chosen if c not in currencies.SUPPORTED]
+    if not chosen or unknown or len(set(chosen)) != len(chosen):
+        raise argparse.ArgumentTypeError(
+            "a comma-separated list of distinct supported currencies, e.g. usd or usd,eur"
+        )
+    return chosen
 
 
 def _latency(value: str) -> tuple[float, float] | None:
@@ -116,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_modes,
         default=("test", "live"),
         help="datasets to generate per account: test, live or test,live (default test,live)",
+    )
+    data.add_argument(
+        "--settlement-currencies",
+        type=_settlement,
+        default=None,
+        help="the accounts' settlement currencies, the first being the default, e.g. usd or "
+        "usd,eur: charges in other currencies settle converted, with payouts, bank debits "
+        "and 30 days of events, as in Stripe (default: none, every charge settles in its own "
+        "currency)",
     )
     data.add_argument(
         "--data-dir",
@@ -184,6 +206,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         charges=args.charges,
         days=args.days,
         modes=args.modes,
+        settlement_currencies=args.settlement_currencies,
         data_dir=args.data_dir,
         keys_file=args.keys_file,
         accounts=args.accounts,

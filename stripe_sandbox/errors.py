@@ -137,3 +137,16 @@ def card_declined(charge_id: str, code: str, decline_code: str | None, message: 
     if decline_code is not None:
         extra["decline_code"] = decline_code
     return StripeError(402, body("card_error", message, code=code, **extra))
+
+
+def permission_denied_account(masked: str, account: str) -> StripeError:
+    """A ``Stripe-Account`` header naming an account the key cannot act for."""
+    return StripeError(
+        403,
+        body(
+            "invalid_request_error",
+            f"The provided key '{masked}' does not have access to account '{account}' (or "
+            "that account does not exist). Application access may have been revoked.",
+            code="account_invalid",
+        ),
+    )

@@ -39,6 +39,12 @@ def digest_chars(material: str, n: int) -> str:
     return "".join(out)
 
 
+def digest_digits(material: str, n: int) -> str:
+    """`n` decimal digits that depend only on `material` (a bank account's last four)."""
+    block = hashlib.blake2b(f"digits|{material}".encode(), digest_size=16).digest()
+    return str(int.from_bytes(block, "big") % 10**n).zfill(n)
+
+
 def account_identity(seed: str, ordinal: int) -> tuple[str, str]:
     """The account id and the 10-character tag that its objects' ids carry."""
     body = "1" + digest_chars(f"account|{seed}|{ordinal}", 15)
@@ -74,3 +80,8 @@ def derive_key(seed: str, account_id: str, name: str, prefix: str) -> str:
     fragment = account_id.removeprefix("acct_")
     tail = digest_chars(f"key|{seed}|{account_id}|{name}", KEY_BODY_LENGTH - 1 - len(fragment))
     return f"{prefix}5{fragment}{tail}"
+
+
+def bank_account_id(account_id: str, currency: str) -> str:
+    """The bank account an account's payouts in ``currency`` go to."""
+    return "ba_1" + digest_chars(f"bank|{account_id}|{currency}", 23)

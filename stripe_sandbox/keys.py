@@ -31,6 +31,9 @@ RESOURCE_PERMISSION = {
     "balance_transactions": "balance_transaction_source",
     "events": "event",
     "balance": "balance",
+    "payouts": "payout",
+    # Listing Connect accounts (GET /v1/accounts).
+    "connected_accounts": "connected_account",
     # GET /v1/account is not open to restricted keys in practice: Stripe's table names
     # connected_account_read, and keys with every Read ticked are still refused naming this.
     "account": "accounts_kyc_id_numbers",
@@ -43,6 +46,7 @@ FULL_READ = (
     "balance_transaction_source_read",
     "event_read",
     "balance_read",
+    "payout_read",
 )
 
 _PREFIX = {SECRET: "sk", RESTRICTED: "rk", PUBLISHABLE: "pk"}

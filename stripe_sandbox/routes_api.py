@@ -3,21 +3,19 @@ within its rate limit and allowed by the key."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from . import errors, listing, objects
+from . import errors, expand, keys, listing, objects
 from .accounts import Dataset
+from .expand import Expander
 from .keys import ApiKey
+from .state import Sandbox
 from .writes import Origin
-
-if TYPE_CHECKING:
-    from .server import Sandbox
 
 
 @dataclass
@@ -29,6 +27,10 @@ class Ctx:
     form: dict[str, Any] = field(default_factory=dict)
     object_id: str | None = None
     origin: Origin = field(default_factory=Origin)
+
+    def expander(self) -> Expander:
+        account = self.sandbox.registry.accounts[self.dataset.account]
+        return Expander(self.sandbox.store, self.dataset.ds, account.bank_account_bodies)
 
 
 Handler = Callable[[Ctx], tuple[int, bytes]]
@@ -61,56 +63,73 @@ def _other_mode(ctx: Ctx, table: str, object_id: str, exc: errors.StripeError) -
 def _list(resource: listing.Resource) -> Handler:
     def handle(ctx: Ctx) -> tuple[int, bytes]:
         request = listing.parse_list(ctx.query, resource)
+        paths = expand.fields(request.expand, resource.object_type, listing=True)
         try:
-            return 200, listing.run_list(ctx.sandbox.store, ctx.dataset.ds, resource, request)
+            bodies, has_more = listing.page(ctx.sandbox.store, ctx.dataset.ds, resource, request)
         except errors.StripeError as exc:
             cursor = request.starting_after or request.ending_before
             if exc.status == 404 and cursor:
                 _other_mode(ctx, resource.table, cursor, exc)
             raise
+        if paths and bodies:
+            bodies = ctx.expander().expand(bodies, resource.object_type, paths)
+        return 200, listing.envelope(bodies, has_more, resource.url)
 
     return handle
 
 
-def _expand_param(
-    query: Iterable[tuple[str, str]], allowed: frozenset[str] = frozenset()
-) -> list[str]:
+def _expand_param(query: Iterable[tuple[str, str]]) -> list[str]:
     values: list[str] = []
     for key, value in query:
-        if key == "expand" or re.fullmatch(r"expand\[\d*\]", key):
+        if key == "expand" or listing.array_name(key) == "expand":
             values.append(value)
-        elif key not in allowed:
+        else:
             raise errors.unknown_parameter(key)
     return values
+
+
+def _expanded(ctx: Ctx, body: bytes, object_type: str, values: Iterable[str]) -> bytes:
+    paths = expand.fields(values, object_type, listing=False)
+    if not paths:
+        return body
+    return ctx.expander().expand([body], object_type, paths)[0]
 
 
 def _retrieve(resource: listing.Resource) -> Handler:
     def handle(ctx: Ctx) -> tuple[int, bytes]:
         assert ctx.object_id is not None
-        fields = listing.expand_fields(_expand_param(ctx.query), resource, listing=False)
-        store = ctx.sandbox.store
-        body = store.body(resource.table, ctx.dataset.ds, ctx.object_id)
+        values = _expand_param(ctx.query)
+        body = ctx.sandbox.store.body(resource.table, ctx.dataset.ds, ctx.object_id)
         if body is None:
-            exc = errors.no_such(resource.object_name, ctx.object_id, "id")
+            exc = errors.no_such(resource.label, ctx.object_id, "id")
             _other_mode(ctx, resource.table, ctx.object_id, exc)
             raise exc
-        if fields:
-            body = listing.expand(store, ctx.dataset.ds, [body], fields)[0]
-        return 200, body
+        return 200, _expanded(ctx, body, resource.object_type, values)
 
     return handle
 
 
 def _balance(ctx: Ctx) -> tuple[int, bytes]:
-    _expand_param(ctx.query)
+    values = _expand_param(ctx.query)
     available, pending = ctx.sandbox.store.balance(ctx.dataset.ds, int(time.time()))
-    return 200, orjson.dumps(objects.balance(ctx.dataset.livemode, available, pending))
+    body = orjson.dumps(objects.balance(ctx.dataset.livemode, available, pending))
+    return 200, _expanded(ctx, body, "balance", values)
 
 
 def _account(ctx: Ctx) -> tuple[int, bytes]:
-    _expand_param(ctx.query)
+    """``GET /v1/account`` and ``GET /v1/accounts/{id}``: the key's own account only."""
+    values = _expand_param(ctx.query)
     account = ctx.sandbox.registry.accounts[ctx.dataset.account]
-    return 200, orjson.dumps(objects.account(account.id, account.created, account.email))
+    if ctx.object_id is not None and ctx.object_id != account.id:
+        raise errors.permission_denied_account(keys.mask_restricted(ctx.api_key.key), ctx.object_id)
+    return 200, _expanded(ctx, orjson.dumps(account.stripe_object()), "account", values)
+
+
+def _connected_accounts(ctx: Ctx) -> tuple[int, bytes]:
+    """``GET /v1/accounts`` lists Connect accounts: a sandbox account has none."""
+    request = listing.parse_list(ctx.query, listing.Resource("accounts", "account"))
+    expand.fields(request.expand, "account", listing=True)
+    return 200, listing.envelope([], False, "/v1/accounts")
 
 
 # -- writes ---------------------------------------------------------------------------------
@@ -137,14 +156,10 @@ _CREATE_PARAMS = {
 
 
 def _created(resource: listing.Resource, obj: dict[str, Any], ctx: Ctx) -> tuple[int, bytes]:
-    body = orjson.dumps(obj)
-    expand = ctx.form.get("expand") or []
-    if isinstance(expand, str):
-        expand = [expand]
-    fields = listing.expand_fields(expand, resource, listing=False)
-    if fields:
-        body = listing.expand(ctx.sandbox.store, ctx.dataset.ds, [body], fields)[0]
-    return 200, body
+    requested = ctx.form.get("expand") or []
+    if isinstance(requested, str):
+        requested = [requested]
+    return 200, _expanded(ctx, orjson.dumps(obj), resource.object_type, requested)
 
 
 def _check_params(name: str, ctx: Ctx) -> None:
@@ -176,13 +191,18 @@ def _create_refund(ctx: Ctx) -> tuple[int, bytes]:
 
 def _routes() -> dict[tuple[str, str, bool], Route]:
     table: dict[tuple[str, str, bool], Route] = {}
+
+    def get(name: str, one: bool, resource: str, handler: Handler) -> None:
+        endpoint = f"GET /v1/{name}/:id" if one else f"GET /v1/{name}"
+        table[("GET", name, one)] = Route("GET", endpoint, resource, False, handler)
+
     for name, resource in listing.RESOURCES.items():
-        table[("GET", name, False)] = Route("GET", f"GET /v1/{name}", name, False, _list(resource))
-        table[("GET", name, True)] = Route(
-            "GET", f"GET /v1/{name}/:id", name, False, _retrieve(resource)
-        )
-    table[("GET", "balance", False)] = Route("GET", "GET /v1/balance", "balance", False, _balance)
-    table[("GET", "account", False)] = Route("GET", "GET /v1/account", "account", False, _account)
+        get(name, False, name, _list(resource))
+        get(name, True, name, _retrieve(resource))
+    get("balance", False, "balance", _balance)
+    get("account", False, "account", _account)
+    get("accounts", True, "account", _account)
+    get("accounts", False, "connected_accounts", _connected_accounts)
     creators: dict[str, Handler] = {
         "customers": _create_customer,
         "charges": _create_charge,

@@ -14,8 +14,8 @@ import orjson
 from aiohttp import web
 
 from . import errors, keys, objects
-from .accounts import AccountSpec, parse_end
-from .server import SANDBOX, Sandbox, key_from_spec
+from .accounts import AccountSpec, parse_currencies, parse_end
+from .state import SANDBOX, Sandbox
 
 Json = dict[str, Any]
 ControlHandler = Callable[[web.Request, Sandbox, Json], Awaitable[Any]]
@@ -87,6 +87,7 @@ async def create_account(request: web.Request, sandbox: Sandbox, payload: Json) 
         days=float(payload.get("days", 30)),
         end=parse_end(payload.get("end")),
         modes=tuple(payload.get("modes") or ("test", "live")),
+        settlement_currencies=parse_currencies(payload.get("settlement_currencies")),
     )
     started = time.perf_counter()
     account = await sandbox.create_account(spec)
@@ -107,7 +108,7 @@ async def list_keys(request: web.Request, sandbox: Sandbox, payload: Json) -> An
 
 @control
 async def create_key(request: web.Request, sandbox: Sandbox, payload: Json) -> Any:
-    api_key = key_from_spec(sandbox.registry, payload)
+    api_key = sandbox.registry.key_from_spec(payload)
     sandbox.save_key(api_key)
     return api_key.to_json()
 
@@ -222,6 +223,24 @@ async def succeed_charge(request: web.Request, sandbox: Sandbox, payload: Json) 
 
 
 @control
+async def pay_payout(request: web.Request, sandbox: Sandbox, payload: Json) -> Any:
+    return sandbox.writer.pay_payout(request.match_info["id"])
+
+
+@control
+async def mistie_payout(request: web.Request, sandbox: Sandbox, payload: Json) -> Any:
+    difference = payload.get("difference")
+    if not isinstance(difference, int) or isinstance(difference, bool):
+        raise errors.invalid_request("difference must be an integer", param="difference")
+    return sandbox.writer.mistie_payout(request.match_info["id"], difference)
+
+
+@control
+async def make_available(request: web.Request, sandbox: Sandbox, payload: Json) -> Any:
+    return sandbox.writer.make_available(request.match_info["id"])
+
+
+@control
 async def get_stats(request: web.Request, sandbox: Sandbox, payload: Json) -> Any:
     return sandbox.stats.to_json()
 
@@ -250,5 +269,8 @@ def setup(app: web.Application) -> None:
     router.add_post("/_sandbox/disputes", open_dispute)
     router.add_post("/_sandbox/disputes/{id}/close", close_dispute)
     router.add_post("/_sandbox/charges/{id}/succeed", succeed_charge)
+    router.add_post("/_sandbox/payouts/{id}/pay", pay_payout)
+    router.add_post("/_sandbox/payouts/{id}/mistie", mistie_payout)
+    router.add_post("/_sandbox/balance_transactions/{id}/available", make_available)
     router.add_get("/_sandbox/stats", get_stats)
     router.add_post("/_sandbox/stats/reset", reset_stats)

@@ -1,165 +1,36 @@
-"""The aiohttp server: start-up (data, keys), the /v1 request pipeline, and shutdown.
+"""The aiohttp server: the /v1 request pipeline, the loopback-only control API, serving and
+shutdown. (Start-up is ``startup``; the running state is ``state``.)
 
 Pipeline of a /v1 request, in Stripe's order as far as it can be observed: route (404 for
 an unknown URL), key (401), rate limit (429, checked on arrival so that a client pacing
-itself is judged by when it sent), injected latency, injected drop or 500, permission (403),
-then the endpoint. Errors raised before the latency still wait it out, so every answer of
-the sandbox takes the configured time.
+itself is judged by when it sent), injected latency, injected drop or 500, the
+``Stripe-Account`` header (403 for another account), permission (403), then the endpoint.
+Errors raised before the latency still wait it out, so every answer of the sandbox takes the
+configured time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import ipaddress
-import json
 import logging
 import signal
-import sqlite3
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from . import errors, ids, keys, objects, routes_api
-from .accounts import Account, AccountSpec, Registry, build_account, key_from_json
-from .faults import FaultInjector, Faults
+from . import errors, ids, keys, objects, routes_api, routes_control
 from .keys import ApiKey
-from .ratelimit import RateLimiter, Rates
-from .stats import DROPPED, Stats
-from .store import Store
-from .writes import Origin, Writer
+from .state import SANDBOX, Sandbox
+from .stats import DROPPED
+from .writes import Origin
 
 log = logging.getLogger("stripe_sandbox")
-
-DB_NAME = "sandbox.sqlite3"
-
-
-@dataclass
-class Config:
-    host: str = "127.0.0.1"
-    port: int = 12111
-    seed: str = "chartivo"
-    charges: int = 5000
-    days: float = 365.0
-    end: int = field(default_factory=lambda: int(time.time()))
-    modes: tuple[str, ...] = ("test", "live")
-    data_dir: Path | None = None
-    keys_file: Path | None = None
-    accounts: int = 0
-    accounts_charges: int = 200
-    rates: Rates = field(default_factory=Rates)
-    faults: Faults = field(default_factory=Faults)
-
-    def generation_params(self) -> dict[str, Any]:
-        return {
-            "seed": self.seed,
-            "charges": self.charges,
-            "days": self.days,
-            "end": self.end,
-            "modes": list(self.modes),
-            "accounts": self.accounts,
-            "accounts_charges": self.accounts_charges,
-        }
-
-    def extra_account_seed(self, n: int) -> str:
-        return f"{self.seed}/{n}"
-
-
-class IdempotencyCache:
-    """Replays a POST's first answer for a repeated Idempotency-Key, as Stripe does."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[str, ...], tuple[str, int, bytes]] = OrderedDict()
-
-    def get(self, key: tuple[str, ...]) -> tuple[str, int, bytes] | None:
-        return self._entries.get(key)
-
-    def put(self, key: tuple[str, ...], fingerprint: str, status: int, body: bytes) -> None:
-        self._entries[key] = (fingerprint, status, body)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-
-class Sandbox:
-    def __init__(
-        self,
-        store: Store,
-        registry: Registry,
-        limiter: RateLimiter,
-        faults: FaultInjector,
-        data_dir: Path,
-    ) -> None:
-        self.store = store
-        self.registry = registry
-        self.limiter = limiter
-        self.initial_rates = limiter.default
-        self.faults = faults
-        self.data_dir = data_dir
-        self.stats = Stats()
-        self.writer = Writer(store, registry)
-        self.idempotency = IdempotencyCache()
-        self.started = time.time()
-
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / DB_NAME
-
-    def authenticate(self, header: str | None) -> ApiKey:
-        if not header or not header.strip():
-            raise errors.no_key()
-        scheme, _, value = header.strip().partition(" ")
-        if scheme.lower() == "bearer":
-            key = value.strip()
-        elif scheme.lower() == "basic":
-            try:
-                key = base64.b64decode(value.strip()).decode().split(":", 1)[0]
-            except (binascii.Error, UnicodeDecodeError):
-                key = value.strip()
-        else:
-            key = header.strip()
-        if not key:
-            raise errors.no_key()
-        api_key = self.registry.keys.get(key)
-        if api_key is None or api_key.revoked:
-            raise errors.invalid_key(keys.mask_invalid(key))
-        if api_key.kind == keys.PUBLISHABLE:
-            raise errors.publishable_key()
-        return api_key
-
-    async def create_account(self, spec: AccountSpec) -> Account:
-        """Generation runs on a worker thread with its own SQLite connection (WAL lets the
-        event loop keep reading); the account becomes visible once it is complete."""
-        spec.validate()
-        ordinal = self.registry.next_ordinal(spec.seed)
-        loop = asyncio.get_running_loop()
-        account, api_keys = await loop.run_in_executor(
-            None, _build_on_thread, self.db_path, spec, ordinal
-        )
-        self.registry.add(account, api_keys)
-        return account
-
-    def save_key(self, api_key: ApiKey) -> None:
-        self.registry.save_key(self.store, api_key)
-
-
-def _build_on_thread(path: Path, spec: AccountSpec, ordinal: int) -> tuple[Account, list[ApiKey]]:
-    store = Store(path, cache_mb=32)
-    try:
-        return build_account(store, spec, ordinal)
-    finally:
-        store.close()
-
-
-SANDBOX = web.AppKey("sandbox", Sandbox)
 
 
 def _respond(
@@ -193,85 +64,105 @@ def _fingerprint(endpoint: str, form: dict[str, Any]) -> str:
     return hashlib.sha256(material).hexdigest()
 
 
+@dataclass
+class _Call:
+    """What the request counters and error bodies need to know of a request."""
+
+    request_id: str
+    endpoint: str
+    account: str | None = None
+    mode: str | None = None
+    status: int = 500
+    waited: bool = False
+
+
 async def handle_api(request: web.Request) -> web.StreamResponse:
     sandbox = request.app[SANDBOX]
     sandbox.stats.begin()
-    request_id = ids.request_id()
-    account: str | None = None
-    mode: str | None = None
-    endpoint = f"{request.method} (unrecognized)"
-    status = 500
-    waited = False
+    call = _Call(ids.request_id(), f"{request.method} (unrecognized)")
     try:
         try:
-            route, object_id = routes_api.match(request.method, request.path)
-            endpoint = route.endpoint
-            api_key = sandbox.authenticate(request.headers.get("Authorization"))
-            account, mode = api_key.account, api_key.mode
-            dataset = sandbox.registry.dataset(account, mode)
-            if dataset is None:
-                raise errors.invalid_key(keys.mask_invalid(api_key.key))
-            faults = sandbox.faults.for_account(account)
-            limited = sandbox.limiter.check(account, mode, endpoint)
-            if limited is not None:
-                raise errors.rate_limited(api_key.livemode, limited)
-            waited = True
-            await _wait(sandbox.faults.latency_seconds(faults))
-            if sandbox.faults.happens(faults.drop_rate):
-                status = DROPPED
-                _drop(request)
-            if sandbox.faults.happens(faults.error_rate):
-                raise errors.api_error()
-            permission = keys.RESOURCE_PERMISSION[route.resource]
-            permission += "_write" if route.write else "_read"
-            if not api_key.allows(permission):
-                raise errors.permission_denied(
-                    keys.mask_restricted(api_key.key), account, "rak_" + permission
-                )
-            form: dict[str, Any] = {}
-            if route.write:
-                posted = await request.post()
-                form = routes_api.parse_form(
-                    (k, v) for k, v in posted.items() if isinstance(v, str)
-                )
-            idem_key = request.headers.get("Idempotency-Key") if route.write else None
-            ctx = routes_api.Ctx(
-                sandbox,
-                dataset,
-                api_key,
-                list(request.query.items()),
-                form,
-                object_id,
-                Origin(request_id, idem_key),
-            )
-            if idem_key:
-                response = _idempotent(sandbox, ctx, route, idem_key, request_id)
-                status = response.status
-                return response
-            status, body = route.handler(ctx)
-            return _respond(status, body, request_id)
+            response = await _serve(request, sandbox, call)
+            call.status = response.status
+            return response
         except errors.StripeError as exc:
-            if not waited:
-                await _wait(sandbox.faults.latency_seconds(sandbox.faults.for_account(account)))
-            status = exc.status
-            if account is not None and exc.status in (400, 402, 404):
-                # Stripe links the request in the Dashboard once it knows the account.
-                test = "" if mode == "live" else "test/"
-                error = dict(exc.body["error"])
-                error["request_log_url"] = (
-                    f"https://dashboard.stripe.com/{test}logs/{request_id}?t={int(time.time())}"
-                )
-                exc.body = {"error": dict(sorted(error.items()))}
-            return _respond(exc.status, orjson.dumps(exc.body), request_id, exc.headers)
+            return await _error(sandbox, call, exc)
         except (asyncio.CancelledError, ConnectionResetError):
-            status = DROPPED
+            call.status = DROPPED
             raise
         except Exception:
-            log.exception("error serving %s", endpoint)
-            status = 500
-            return _respond(500, orjson.dumps(errors.api_error().body), request_id)
+            log.exception("error serving %s", call.endpoint)
+            call.status = 500
+            return _respond(500, orjson.dumps(errors.api_error().body), call.request_id)
     finally:
-        sandbox.stats.end(account, mode, endpoint, status)
+        sandbox.stats.end(call.account, call.mode, call.endpoint, call.status)
+
+
+def _check_stripe_account(request: web.Request, api_key: ApiKey) -> None:
+    """Sync tools send their own account in ``Stripe-Account``; any other is refused."""
+    named = request.headers.get("Stripe-Account")
+    if named and named.strip() != api_key.account:
+        raise errors.permission_denied_account(keys.mask_restricted(api_key.key), named.strip())
+
+
+async def _serve(request: web.Request, sandbox: Sandbox, call: _Call) -> web.Response:
+    route, object_id = routes_api.match(request.method, request.path)
+    call.endpoint = route.endpoint
+    api_key = sandbox.authenticate(request.headers.get("Authorization"))
+    call.account, call.mode = api_key.account, api_key.mode
+    dataset = sandbox.registry.dataset(api_key.account, api_key.mode)
+    if dataset is None:
+        raise errors.invalid_key(keys.mask_invalid(api_key.key))
+    faults = sandbox.faults.for_account(api_key.account)
+    limited = sandbox.limiter.check(api_key.account, api_key.mode, call.endpoint)
+    if limited is not None:
+        raise errors.rate_limited(api_key.livemode, limited)
+    call.waited = True
+    await _wait(sandbox.faults.latency_seconds(faults))
+    if sandbox.faults.happens(faults.drop_rate):
+        call.status = DROPPED
+        _drop(request)
+    if sandbox.faults.happens(faults.error_rate):
+        raise errors.api_error()
+    _check_stripe_account(request, api_key)
+    permission = keys.RESOURCE_PERMISSION[route.resource] + ("_write" if route.write else "_read")
+    if not api_key.allows(permission):
+        raise errors.permission_denied(
+            keys.mask_restricted(api_key.key), api_key.account, "rak_" + permission
+        )
+    form: dict[str, Any] = {}
+    if route.write:
+        posted = await request.post()
+        form = routes_api.parse_form((k, v) for k, v in posted.items() if isinstance(v, str))
+    idem_key = request.headers.get("Idempotency-Key") if route.write else None
+    ctx = routes_api.Ctx(
+        sandbox,
+        dataset,
+        api_key,
+        list(request.query.items()),
+        form,
+        object_id,
+        Origin(call.request_id, idem_key),
+    )
+    if idem_key:
+        return _idempotent(sandbox, ctx, route, idem_key, call.request_id)
+    status, body = route.handler(ctx)
+    return _respond(status, body, call.request_id)
+
+
+async def _error(sandbox: Sandbox, call: _Call, exc: errors.StripeError) -> web.Response:
+    if not call.waited:
+        await _wait(sandbox.faults.latency_seconds(sandbox.faults.for_account(call.account)))
+    call.status = exc.status
+    if call.account is not None and exc.status in (400, 402, 404):
+        # Stripe links the request in the Dashboard once it knows the account.
+        test = "" if call.mode == "live" else "test/"
+        error = dict(exc.body["error"])
+        error["request_log_url"] = (
+            f"https://dashboard.stripe.com/{test}logs/{call.request_id}?t={int(time.time())}"
+        )
+        exc.body = {"error": dict(sorted(error.items()))}
+    return _respond(exc.status, orjson.dumps(exc.body), call.request_id, exc.headers)
 
 
 def _idempotent(
@@ -324,126 +215,12 @@ async def loopback_only(
 
 
 def build_app(sandbox: Sandbox) -> web.Application:
-    from . import routes_control
-
     app = web.Application(middlewares=[loopback_only], client_max_size=1024**2)
     app[SANDBOX] = sandbox
     routes_control.setup(app)
     app.router.add_route("*", "/v1/{tail:.*}", handle_api)
     app.router.add_route("*", "/{tail:.*}", handle_unknown)
     return app
-
-
-# -- start-up -------------------------------------------------------------------------------
-
-
-def _remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        candidate = path.with_name(path.name + suffix)
-        if candidate.exists():
-            candidate.unlink()
-
-
-def _reusable(path: Path, params: str) -> bool:
-    if not path.exists():
-        return False
-    try:
-        store = Store(path)
-        try:
-            return store.get_meta("params") == params and store.get_meta("complete") == "1"
-        finally:
-            store.close()
-    except sqlite3.DatabaseError:
-        return False
-
-
-def _generate_all(store: Store, config: Config) -> None:
-    specs = [AccountSpec(config.seed, config.charges, config.days, config.end, config.modes)]
-    specs += [
-        AccountSpec(
-            config.extra_account_seed(n),
-            config.accounts_charges,
-            config.days,
-            config.end,
-            config.modes,
-        )
-        for n in range(1, config.accounts + 1)
-    ]
-    for number, spec in enumerate(specs):
-        started = time.perf_counter()
-        account, _ = build_account(store, spec, 0)
-        if number == 0 or number == len(specs) - 1 or number % 50 == 0:
-            log.info(
-                "generated account %d/%d %s in %.1fs: %s",
-                number + 1,
-                len(specs),
-                account.id,
-                time.perf_counter() - started,
-                account.counts,
-            )
-
-
-def open_sandbox(config: Config, data_dir: Path) -> Sandbox:
-    """Generate (or reuse) the data, load accounts and keys, apply the keys file."""
-    path = data_dir / DB_NAME
-    params = json.dumps(config.generation_params(), sort_keys=True)
-    if _reusable(path, params):
-        log.info("reusing generated data in %s", path)
-        store = Store(path)
-    else:
-        _remove_db(path)
-        store = Store(path, cache_mb=512)
-        # No journal while bulk loading: a crash means regenerating anyway.
-        store.db.execute("PRAGMA journal_mode=OFF")
-        store.create_schema()
-        started = time.perf_counter()
-        _generate_all(store, config)
-        store.create_indexes()
-        store.set_meta("params", params)
-        store.set_meta("complete", "1")
-        store.db.execute("PRAGMA journal_mode=WAL")
-        store.db.execute("PRAGMA cache_size=-131072")
-        log.info("generated data in %.1fs into %s", time.perf_counter() - started, path)
-    registry = Registry()
-    for doc in store.load_accounts():
-        account = Account.from_json(json.loads(doc))
-        registry.add(account, [])
-    for doc in store.load_keys():
-        registry.keys.add(key_from_json(json.loads(doc)))
-    sandbox = Sandbox(
-        store, registry, RateLimiter(config.rates), FaultInjector(config.faults), data_dir
-    )
-    if config.keys_file is not None:
-        for spec in keys.load_keys_file(config.keys_file):
-            sandbox.save_key(key_from_spec(registry, spec))
-    return sandbox
-
-
-def key_from_spec(registry: Registry, spec: dict[str, Any]) -> ApiKey:
-    """A key described in the keys file or POST /_sandbox/keys, added to the registry."""
-    account_id = spec.get("account") or "default"
-    if account_id == "default":
-        account_id = registry.default_account
-    account = registry.accounts.get(str(account_id))
-    if account is None:
-        raise ValueError(f"unknown account {account_id!r}")
-    mode = str(spec.get("mode", "test"))
-    if mode not in account.datasets:
-        raise ValueError(f"account {account.id} has no {mode} data")
-    name = spec.get("name")
-    if not isinstance(name, str) or not name:
-        raise ValueError("every key needs a name")
-    api_key = keys.make_key(
-        account.seed,
-        account.id,
-        name,
-        mode,
-        str(spec.get("type", keys.RESTRICTED)),
-        spec.get("permissions", []),
-        key=spec.get("key"),
-    )
-    registry.keys.add(api_key)
-    return api_key
 
 
 async def serve(sandbox: Sandbox, host: str, port: int) -> None:

@@ -23,7 +23,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "disputes": ("charge",),
     "balance_transactions": ("type", "source", "currency", "payout"),
     "events": ("type",),
+    "payouts": ("status", "arrival_date", "destination"),
 }
+# Filter columns compared as numbers (the others are text).
+INTEGER_COLUMNS = frozenset({"arrival_date"})
 
 _ID_PREFIX = {
     "cus": "customers",
@@ -35,6 +38,7 @@ _ID_PREFIX = {
     "du": "disputes",
     "txn": "balance_transactions",
     "evt": "events",
+    "po": "payouts",
 }
 
 Row = tuple[Any, ...]
@@ -89,7 +93,9 @@ class Store:
             "PRIMARY KEY (ds, currency, available_on)) WITHOUT ROWID"
         )
         for table, extra in TABLES.items():
-            columns = "".join(f", {name} TEXT" for name in extra)
+            columns = "".join(
+                f", {name} {'INTEGER' if name in INTEGER_COLUMNS else 'TEXT'}" for name in extra
+            )
             db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY, "
                 f"ds INTEGER NOT NULL, created INTEGER NOT NULL, id TEXT NOT NULL{columns}, "
@@ -185,6 +191,27 @@ class Store:
                 found[object_id] = bytes(body)
         return found
 
+    def children(
+        self, table: str, ds: int, column: str, parents: Iterable[str], limit: int
+    ) -> dict[str, list[bytes]]:
+        """Each parent's newest ``limit`` children (a charge's refunds), newest first."""
+        if column not in TABLES[table]:
+            raise ValueError(f"{table} has no filter column {column}")
+        wanted = [p for p in dict.fromkeys(parents) if p]
+        found: dict[str, list[bytes]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT {column}, body FROM {table} "  # noqa: S608 - fixed names
+                f"WHERE ds = ? AND {column} IN ({marks}) ORDER BY created DESC, rid DESC"
+            )
+            for parent, body in self.db.execute(sql, (ds, *chunk)):
+                bucket = found.setdefault(parent, [])
+                if len(bucket) < limit:
+                    bucket.append(bytes(body))
+        return found
+
     def position(self, table: str, ds: int, object_id: str) -> tuple[int, int] | None:
         row = self.db.execute(
             f"SELECT created, rid FROM {table} WHERE id = ? AND ds = ?",  # noqa: S608
@@ -203,10 +230,15 @@ class Store:
         ).fetchone()
         return None if row is None else (table, int(row[0]), bytes(row[1]))
 
-    def update_body(self, table: str, object_id: str, body: bytes) -> None:
+    def update_body(self, table: str, object_id: str, body: bytes, **columns: Any) -> None:
+        """Replace an object's body and, where its filter columns changed, those too."""
+        for name in columns:
+            if name not in TABLES[table]:
+                raise ValueError(f"{table} has no filter column {name}")
+        sets = "".join(f", {name} = ?" for name in columns)
         self.db.execute(
-            f"UPDATE {table} SET body = ? WHERE id = ?",  # noqa: S608 - fixed names
-            (body, object_id),
+            f"UPDATE {table} SET body = ?{sets} WHERE id = ?",  # noqa: S608 - fixed names
+            (body, *columns.values(), object_id),
         )
 
     def page(

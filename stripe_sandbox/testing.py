@@ -74,12 +74,18 @@ class SandboxControl:
         days: float = 30,
         end: int | str | None = None,
         modes: list[str] | None = None,
+        settlement_currencies: list[str] | None = None,
     ) -> CreatedAccount:
+        """``settlement_currencies`` (e.g. ``["usd"]``) selects Stripe's money model: charges
+        in other currencies settle converted, with payouts, bank debits, later captures and
+        the last 30 days of events. Without it every charge settles in its own currency."""
         payload: dict[str, Any] = {"seed": str(seed), "charges": charges, "days": days}
         if end is not None:
             payload["end"] = end
         if modes is not None:
             payload["modes"] = modes
+        if settlement_currencies is not None:
+            payload["settlement_currencies"] = settlement_currencies
         result = self._call("POST", "accounts", payload)
         return CreatedAccount(result["id"], result["keys"], result["account"], result["seconds"])
 
@@ -197,6 +203,24 @@ class SandboxControl:
         result: dict[str, Any] = self._call("POST", f"charges/{charge_id}/succeed")
         return result
 
+    def pay_payout(self, payout_id: str) -> dict[str, Any]:
+        """A pending or in-transit payout arrives (``payout.updated``, ``payout.paid``)."""
+        result: dict[str, Any] = self._call("POST", f"payouts/{payout_id}/pay")
+        return result
+
+    def mistie_payout(self, payout_id: str, difference: int) -> dict[str, Any]:
+        """Fault: a paid payout's amount moves by ``difference`` (minor units), so that the
+        balance transactions it settled no longer add up to it."""
+        result: dict[str, Any] = self._call(
+            "POST", f"payouts/{payout_id}/mistie", {"difference": difference}
+        )
+        return result
+
+    def make_available(self, txn_id: str) -> dict[str, Any]:
+        """A pending balance transaction's funds become available now (``balance.available``)."""
+        result: dict[str, Any] = self._call("POST", f"balance_transactions/{txn_id}/available")
+        return result
+
     # observability
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "stats")
@@ -222,6 +246,7 @@ class SandboxProcess:
         days: float = 30,
         end: int | str | None = None,
         modes: str | list[str] | tuple[str, ...] | None = None,
+        settlement_currencies: str | list[str] | tuple[str, ...] | None = None,
         accounts: int | None = None,
         accounts_charges: int | None = None,
         data_dir: str | Path | None = None,
@@ -244,6 +269,9 @@ class SandboxProcess:
             "--days": days,
             "--end": end,
             "--modes": modes if modes is None or isinstance(modes, str) else ",".join(modes),
+            "--settlement-currencies": settlement_currencies
+            if settlement_currencies is None or isinstance(settlement_currencies, str)
+            else ",".join(settlement_currencies),
             "--accounts": accounts,
             "--accounts-charges": accounts_charges,
             "--data-dir": data_dir,

@@ -24,6 +24,7 @@ OPTIONS = [
     "--days",
     "--end",
     "--modes",
+    "--settlement-currencies",
     "--data-dir",
     "--keys-file",
     "--accounts",
@@ -63,6 +64,30 @@ def test_bad_options_exit_2():
         env=_env(),
     )
     assert result.returncode == 2 and "modes" in result.stderr
+
+
+def test_bad_settlement_currencies_exit_2():
+    result = subprocess.run(
+        [sys.executable, "-m", "stripe_sandbox", "--settlement-currencies", "usd,zzz"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    assert result.returncode == 2 and "settlement-currencies" in result.stderr
+
+
+def test_without_the_sandbox_extra_it_says_what_to_install(tmp_path: Path):
+    # A Python environment without aiohttp and orjson, as a production install is.
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "stripe_sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    assert result.returncode == 2
+    assert "chartivo[sandbox]" in result.stderr and "aiohttp" in result.stderr
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
