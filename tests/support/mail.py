@@ -13,6 +13,7 @@ recipients. ``use_in_django(settings)`` points this process's Django at it, as
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -27,6 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 SENDER = "Chartivo <noreply@chartivo.test>"
+logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's line per SMTP command
 _LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
