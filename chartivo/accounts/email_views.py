@@ -26,7 +26,7 @@ from chartivo.accounts.throttle import Refused
 from chartivo.accounts.tokens import pending_user_for, user_for_reset
 from chartivo.accounts.views import MODEL_BACKEND, refused
 
-_SIGNUP_TOKEN = "chartivo_signup_token"
+_SIGNUP_TOKEN = "chartivo_signup_token"  # noqa: S105 - a session key's name
 _RESET = "chartivo_reset"
 
 

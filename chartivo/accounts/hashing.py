@@ -3,10 +3,11 @@
 Every log-in and sign-up hashes a password, on purpose slowly. Limits per address and per
 account are counted before that (chartivo/accounts/limits.py), but many addresses can
 still send many guesses at once. So hashes for attempts from unknown places take one of a
-few machine-wide slots (one per CPU): when all are taken the attempt is answered "try again
-in a moment" at once, without hashing, and the rest of the CPU stays with the owners
-logging in from known places, with pages and health checks. The slots are file locks in
-the state folder, shared by every web process of the machine.
+few machine-wide slots (one per CPU). When all are taken the attempt waits briefly for one
+in a few waiting places, or, when those are taken too, is answered "try again in a
+moment" at once, without hashing: the rest of the CPU stays with the owners logging in
+from known places, with pages and health checks. Slots and waiting places are file locks
+in the state folder, shared by every web process of the machine.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from chartivo.lib.state import PRIVATE_FILE, private_folder
 
-# A hash takes tens of milliseconds: an attempt that finds every slot taken waits about
-# that long (so two people logging in at the same moment both get in), and no longer
-# (so a flood cannot park the web threads here).
-_WAIT_SECONDS = 0.1
-_POLL_SECONDS = 0.005
+# An attempt that finds every slot taken may wait for one, in one of a few waiting places
+# (two per slot), for at most this long; when the waiting places are taken too, it is
+# answered at once. So two people logging in at the same moment both get in, and a flood
+# can park at most a few web threads here, briefly.
+_WAIT_SECONDS = 2.0
+_POLL_SECONDS = 0.01
 
 
 class Argon2idHasher(Argon2PasswordHasher):
@@ -46,21 +48,42 @@ def slot_count() -> int:
 def stranger_slot() -> Iterator[bool]:
     """True (and the slot held until the block ends) if a slot was free soon enough."""
     folder = private_folder(Path(settings.STATE_DIR) / "hash-slots")
-    deadline = time.monotonic() + _WAIT_SECONDS
-    while True:
-        for number in range(slot_count()):
-            descriptor = os.open(folder / f"slot-{number}", os.O_CREAT | os.O_RDWR, PRIVATE_FILE)
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(descriptor)
-                continue
-            try:
-                yield True
-            finally:
-                os.close(descriptor)  # closing releases the lock
-            return
-        if time.monotonic() >= deadline:
-            yield False
-            return
-        time.sleep(_POLL_SECONDS)
+    slot = _first_free(folder, "slot", slot_count())
+    if slot is None:
+        slot = _wait_for_slot(folder)
+    if slot is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.close(slot)  # closing releases the lock
+
+
+def _wait_for_slot(folder: Path) -> int | None:
+    waiting = _first_free(folder, "waiting", 2 * slot_count())
+    if waiting is None:
+        return None
+    try:
+        deadline = time.monotonic() + _WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+            slot = _first_free(folder, "slot", slot_count())
+            if slot is not None:
+                return slot
+        return None
+    finally:
+        os.close(waiting)
+
+
+def _first_free(folder: Path, name: str, count: int) -> int | None:
+    """An open descriptor holding the first free lock of ``name-0`` … ``name-<count-1>``."""
+    for number in range(count):
+        descriptor = os.open(folder / f"{name}-{number}", os.O_CREAT | os.O_RDWR, PRIVATE_FILE)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            continue
+        return descriptor
+    return None

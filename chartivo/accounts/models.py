@@ -49,6 +49,9 @@ class AttemptCounter(models.Model):
     count = models.IntegerField()
     expires_at = models.FloatField(db_index=True)  # Unix seconds: when the window ends
 
+    def __str__(self) -> str:
+        return f"{self.count} until {self.expires_at:.0f}"
+
 
 class KnownAddress(models.Model):
     """An address (keyed hash) from which the user logged in: their log-ins from it go
@@ -64,3 +67,6 @@ class KnownAddress(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["user", "digest"], name="known_address_once")
         ]
+
+    def __str__(self) -> str:
+        return f"a known address of user {self.user_id}"

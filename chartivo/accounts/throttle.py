@@ -85,9 +85,10 @@ def _increment(key: str, now: float, seconds: int) -> tuple[int, float]:
         connection.ops.quote_name(c) for c in ("key", "count", "expires_at")
     )
     # One statement, the same on PostgreSQL and SQLite: start a window, count in the live
-    # one, or start afresh where the old one has ended.
+    # one, or start afresh where the old one has ended. (Only quoted names are formatted in;
+    # every value is a parameter.)
     sql = (
-        f"INSERT INTO {table} ({key_column}, {count}, {expires}) VALUES (%s, 1, %s) "
+        f"INSERT INTO {table} ({key_column}, {count}, {expires}) VALUES (%s, 1, %s) "  # noqa: S608
         f"ON CONFLICT ({key_column}) DO UPDATE SET "
         f"{count} = CASE WHEN {table}.{expires} > %s THEN {table}.{count} + 1 ELSE 1 END, "
         f"{expires} = CASE WHEN {table}.{expires} > %s THEN {table}.{expires} "

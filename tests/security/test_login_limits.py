@@ -53,7 +53,7 @@ def wrong_password(response: Any) -> bool:
 
 
 def signed_in(response: Any) -> bool:
-    return response.status_code == 302 and response["Location"] == "/"
+    return bool(response.status_code == 302 and response["Location"] == "/")
 
 
 @pytest.fixture
@@ -173,13 +173,16 @@ def test_a_success_clears_the_pair_and_gives_back_its_counts(owner: Any) -> None
 
 
 @contextmanager
-def every_slot_taken() -> Iterator[None]:
-    """Another process hashing for strangers in every slot."""
-    folder = Path(django_settings.STATE_DIR) / "hash-slots"
-    folder.mkdir(mode=0o700, exist_ok=True)
+def every_slot_taken(state: Path) -> Iterator[None]:
+    """Other processes hashing for strangers in every slot, and more waiting for one (in a
+    state folder of this test's own: the run's is shared by every test process)."""
+    folder = state / "hash-slots"
+    folder.mkdir(mode=0o700, parents=True)
     held = []
-    for number in range(slot_count()):
-        descriptor = os.open(folder / f"slot-{number}", os.O_CREAT | os.O_RDWR, 0o600)
+    names = [f"slot-{n}" for n in range(slot_count())]
+    names += [f"waiting-{n}" for n in range(2 * slot_count())]
+    for name in names:
+        descriptor = os.open(folder / name, os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         held.append(descriptor)
     try:
@@ -190,10 +193,11 @@ def every_slot_taken() -> Iterator[None]:
 
 
 def test_while_strangers_hash_in_every_slot_a_stranger_waits_and_the_owner_does_not(
-    owner: Any,
+    owner: Any, settings: Any, tmp_path: Path
 ) -> None:
     assert signed_in(log_in(owner.email, PASSWORD, ip=OWNER_HOME))  # home becomes known
-    with every_slot_taken():
+    settings.STATE_DIR = tmp_path
+    with every_slot_taken(tmp_path):
         busy = log_in(owner.email, PASSWORD, ip=ATTACKER)
         assert busy.status_code == 429 and "Wait a few seconds" in busy.text
         assert signed_in(log_in(owner.email, PASSWORD, ip=OWNER_HOME))

@@ -18,7 +18,6 @@ import pytest
 from django.test import Client
 
 from chartivo.accounts.models import AttemptCounter
-
 from chartivo.charts.models import Chart
 from chartivo.lib.secretbox import generate_key_entry
 from tests.security.conftest import every_route

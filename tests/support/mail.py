@@ -64,7 +64,9 @@ class _Inbox:
         self.received: list[Received] = []
         self.arrived = threading.Condition()
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         content = envelope.original_content or envelope.content
         assert isinstance(content, bytes)
         message = message_from_bytes(content, policy=policy.default)
@@ -77,7 +79,7 @@ class _Inbox:
 
 
 class SmtpServer:
-    def __init__(self, *, user: str = "chartivo", password: str = "smtp-test-password") -> None:
+    def __init__(self, *, user: str = "chartivo", password: str = "smtp-test-password") -> None:  # noqa: S107
         self.user, self.password = user, password
         self.port = _free_port()
         self._inbox = _Inbox()
