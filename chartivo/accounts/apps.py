@@ -10,6 +10,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from chartivo.accounts import checks  # noqa: F401 - registers the deploy check
+
         user_logged_in.connect(_remember_address, dispatch_uid="chartivo.remember_address")
 
 

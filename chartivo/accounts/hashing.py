@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +30,7 @@ from chartivo.lib.state import PRIVATE_FILE, private_folder
 # (two per slot), for at most this long; when the waiting places are taken too, it is
 # answered at once. So two people logging in at the same moment both get in, and a flood
 # can park at most a few web threads here, briefly.
-_WAIT_SECONDS = 2.0
+_WAIT_SECONDS = 0.5
 _POLL_SECONDS = 0.01
 
 
@@ -44,9 +46,36 @@ def slot_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+@functools.cache
+def _strangers_here() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(max(1, settings.WEB_THREADS // 2))
+
+
 @contextlib.contextmanager
-def stranger_slot() -> Iterator[bool]:
-    """True (and the slot held until the block ends) if a slot was free soon enough."""
+def strangers_gate(known: bool) -> Iterator[bool]:
+    """This process works on at most half its threads' worth of log-ins and sign-ups from
+    unknown places at once; one more is answered "try again in a moment" before it costs
+    anything. So a flood never holds every thread of a web process: health checks, pages
+    and owners at known places always find one free."""
+    if known:
+        yield True
+        return
+    if not _strangers_here().acquire(blocking=False):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        _strangers_here().release()
+
+
+@contextlib.contextmanager
+def stranger_slot(known: bool = False) -> Iterator[bool]:
+    """True (and a hashing slot held until the block ends) if one was free soon enough;
+    always True for an attempt from a known place, which takes no slot."""
+    if known:
+        yield True
+        return
     folder = private_folder(Path(settings.STATE_DIR) / "hash-slots")
     slot = _first_free(folder, "slot", slot_count())
     if slot is None:

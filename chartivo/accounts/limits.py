@@ -55,9 +55,10 @@ class LoginAttempt:
         return login_pair_limit().key(self.email, self.address)
 
 
-def begin_login(request: HttpRequest, email: str) -> LoginAttempt | Refused:
+def begin_login(request: HttpRequest, email: str, *, known_place: bool) -> LoginAttempt | Refused:
+    """Counts the attempt (``known_place``: from an address its account logged in from)."""
     address = client_address(request)
-    known = is_known_address(email, address)
+    known = known_place
     pair = login_pair_limit()
     counts = [(pair, pair.key(email, address)), (LOGIN_ADDRESS, LOGIN_ADDRESS.key(address))]
     if not known:

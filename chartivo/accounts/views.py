@@ -24,10 +24,11 @@ from chartivo.accounts.forms import (
     LogInForm,
     SignUpForm,
 )
-from chartivo.accounts.hashing import stranger_slot
+from chartivo.accounts.hashing import stranger_slot, strangers_gate
 from chartivo.accounts.mail import SIGNUP, send_account_email
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Refused
+from chartivo.lib.client_address import client_address
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -57,18 +58,19 @@ def log_in(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_next_url(request))
     form = LogInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["username"]
-        attempt = limits.begin_login(request, email)
-        if isinstance(attempt, Refused):
-            return refused(request, "login", attempt)
-        if attempt.known_place:
-            user = authenticate(request, username=email, password=form.cleaned_data["password"])
-        else:
-            with stranger_slot() as free:
+        email, password = form.cleaned_data["username"], form.cleaned_data["password"]
+        known = limits.is_known_address(email, client_address(request))
+        with strangers_gate(known) as admitted:
+            if not admitted:
+                return refused(request, "busy")
+            attempt = limits.begin_login(request, email, known_place=known)
+            if isinstance(attempt, Refused):
+                return refused(request, "login", attempt)
+            with stranger_slot(known) as free:
                 if not free:
                     attempt.taken.give_back()
                     return refused(request, "busy")
-                user = authenticate(request, username=email, password=form.cleaned_data["password"])
+                user = authenticate(request, username=email, password=password)
         if user is not None:
             limits.login_succeeded(attempt)
             login(request, user)
@@ -86,16 +88,19 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        taken = limits.begin_signup(request)
-        if isinstance(taken, Refused):
-            return refused(request, "signup", taken)
-        email = form.cleaned_data["email"]
-        # Hashed whether or not the address has an account: the answer takes as long.
-        with stranger_slot() as free:
-            if not free:
-                taken.give_back()
+        with strangers_gate(known=False) as admitted:
+            if not admitted:
                 return refused(request, "busy")
-            password_hash = make_password(form.cleaned_data["password1"])
+            taken = limits.begin_signup(request)
+            if isinstance(taken, Refused):
+                return refused(request, "signup", taken)
+            # Hashed whether or not the address has an account: the answer takes as long.
+            with stranger_slot() as free:
+                if not free:
+                    taken.give_back()
+                    return refused(request, "busy")
+                password_hash = make_password(form.cleaned_data["password1"])
+        email = form.cleaned_data["email"]
         if settings.EMAIL_ENABLED:
             _hold_pending_signup(email, password_hash)
             if limits.may_mail(email):

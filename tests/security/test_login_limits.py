@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from chartivo.accounts import limits
+from chartivo.accounts import hashing, limits
 from chartivo.accounts.hashing import slot_count
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +267,37 @@ def test_a_password_change_that_only_fails_the_new_password_rules_is_no_guess(
             {"old_password": PASSWORD, "new_password1": "password", "new_password2": "password"},
         )
         assert weak.status_code == 200 and "This password is too common" in weak.text
+
+
+@contextmanager
+def every_stranger_turn_taken_in_this_process() -> Iterator[None]:
+    """This web process already working on as many strangers' log-ins as it takes."""
+    gate = hashing._strangers_here()
+    held = 0
+    while gate.acquire(blocking=False):
+        held += 1
+    try:
+        yield
+    finally:
+        for _ in range(held):
+            gate.release()
+
+
+def test_a_process_busy_with_strangers_answers_one_more_at_once_and_lets_the_owner_in(
+    owner: Any, django_user_model: Any
+) -> None:
+    assert signed_in(log_in(owner.email, PASSWORD, ip=OWNER_HOME))
+    good = "correct horse battery staple 7"
+    with every_stranger_turn_taken_in_this_process():
+        for response in (
+            log_in(owner.email, PASSWORD, ip=ATTACKER),
+            Client().post(
+                "/account/signup/",
+                {"email": "new@example.com", "password1": good, "password2": good},
+                REMOTE_ADDR=ATTACKER,
+            ),
+        ):
+            assert response.status_code == 429 and "Wait a few seconds" in response.text
+        assert signed_in(log_in(owner.email, PASSWORD, ip=OWNER_HOME))
+    assert not django_user_model.objects.filter(email="new@example.com").exists()
+    assert signed_in(log_in(owner.email, PASSWORD, ip=ATTACKER))

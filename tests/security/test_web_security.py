@@ -120,6 +120,8 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "CHARTIVO_ENCRYPTION_KEYS": generate_key_entry("k1"),
         "CHARTIVO_ALLOWED_HOSTS": "chartivo.example.com",
         "CHARTIVO_STATE_DIR": str(tmp_path),
+        "CHARTIVO_EMAIL_URL": "smtp+tls://chartivo:a-password@smtp.example.com",
+        "CHARTIVO_EMAIL_FROM": "Chartivo <noreply@chartivo.example.com>",
         **extra,
     }
 
@@ -138,6 +140,20 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path, behind_pro
     assert checked.returncode == 0, checked.stderr[-2000:]
     assert checked.stdout.strip() == "System check identified no issues (0 silenced)."
     assert checked.stderr == ""
+
+
+def test_check_deploy_warns_when_e_mail_is_off(tmp_path: Path) -> None:
+    env = _production_env(tmp_path, CHARTIVO_EMAIL_URL="", CHARTIVO_EMAIL_FROM="")
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert "chartivo.W001" in checked.stderr and "nobody can reset" in checked.stderr
 
 
 _SECURITY_SETTINGS = (
