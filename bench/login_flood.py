@@ -38,7 +38,6 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from _setup import ROOT, run_database_name, scratch_environment  # noqa: E402
-
 from load.machine import load_average, wait_until_quiet  # noqa: E402
 from load.run import drop_database, free_port, recreate_database, wait_http  # noqa: E402
 
@@ -47,7 +46,7 @@ from tests.support.web import Visitor  # noqa: E402
 
 PYTHON = sys.executable
 OWNER_EMAIL = "owner@example.com"
-OWNER_PASSWORD = "the owner's long password 1"
+OWNER_PASSWORD = "the owner's long password 1"  # noqa: S105 - a benchmark account
 OWNER_HOME = "203.0.113.7"
 OWNER_LOGIN_TARGET_S = 1.0
 HEALTHZ_P95_TARGET_MS = 100.0

@@ -101,7 +101,7 @@ def test_concurrent_guesses_are_counted_before_any_password_is_hashed(
             visitor.token_for(LOGIN)
 
         def guess(visitor: Visitor) -> list[httpx.Response]:
-            answers = []
+            answers: list[httpx.Response] = []
             while not answers or _busy(answers[-1]):
                 answers.append(visitor.submit(LOGIN, {"username": owner.email, "password": "x"}))
             return answers
