@@ -200,6 +200,30 @@ def sample_load(loads: list[float], stop: threading.Event) -> None:
         loads.append(load_average())
 
 
+def hash_costs() -> str:
+    """One password hash with the production hasher, and with Django's default (PBKDF2)."""
+    script = (
+        "import time, django; django.setup(); "
+        "from django.contrib.auth.hashers import get_hasher, PBKDF2PasswordHasher; "
+        "out = []\n"
+        "for h in (get_hasher(), PBKDF2PasswordHasher()):\n"
+        "    times = []\n"
+        "    for _ in range(5):\n"
+        "        s = time.perf_counter(); h.encode('a password', h.salt()); "
+        "times.append(time.perf_counter() - s)\n"
+        "    out.append(f'{h.algorithm} {sorted(times)[2] * 1000:.0f} ms')\n"
+        "print(', '.join(out))"
+    )
+    env = scratch_environment("http://127.0.0.1:9", PYTHONPATH=str(ROOT))
+    try:
+        done = subprocess.run(
+            [PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    finally:
+        shutil.rmtree(env["CHARTIVO_STATE_DIR"], ignore_errors=True)
+    return done.stdout.strip()
+
+
 def report(
     args: argparse.Namespace,
     outcomes: Counter[str],
@@ -236,6 +260,7 @@ def report(
         f"1-minute load average: {loads[0]:.2f} before, max {max(loads):.2f} during "
         "(the machine is shared: other work shows here)"
     )
+    print(f"one password hash (median of 5, after the flood): {hash_costs()}")
 
 
 if __name__ == "__main__":

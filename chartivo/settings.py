@@ -31,10 +31,12 @@ from chartivo.lib.env import (
     env_url,
 )
 from chartivo.lib.secretbox import Keyring, KeyringError, development_key_entry
-from chartivo.lib.state import private_folder, private_sqlite_database
+from chartivo.lib.state import private_folder_tightened, private_sqlite_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-STATE_DIR = private_folder(Path(env_str("CHARTIVO_STATE_DIR", str(BASE_DIR / "var"))))
+STATE_DIR = Path(env_str("CHARTIVO_STATE_DIR", str(BASE_DIR / "var")))
+# Created (private) by what first writes there; one an older release left open is closed.
+private_folder_tightened(STATE_DIR)
 
 DEBUG = env_bool("CHARTIVO_DEBUG", False)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from chartivo.lib.state import PRIVATE_FILE, private_folder
+
+logger = logging.getLogger(__name__)
 
 # An attempt that finds every slot taken may wait for one, in one of a few waiting places
 # (two per slot), for at most this long; when the waiting places are taken too, it is
@@ -76,8 +79,13 @@ def stranger_slot(known: bool = False) -> Iterator[bool]:
     if known:
         yield True
         return
-    folder = private_folder(Path(settings.STATE_DIR) / "hash-slots")
-    slot = _first_free(folder, "slot", slot_count())
+    try:
+        folder = private_folder(Path(settings.STATE_DIR) / "hash-slots")
+        slot = _first_free(folder, "slot", slot_count())
+    except OSError as error:  # a state folder this process cannot write: no machine-wide slots
+        _warn_once(str(error.strerror))
+        yield True
+        return
     if slot is None:
         slot = _wait_for_slot(folder)
     if slot is None:
@@ -103,6 +111,15 @@ def _wait_for_slot(folder: Path) -> int | None:
         return None
     finally:
         os.close(waiting)
+
+
+@functools.cache
+def _warn_once(reason: str) -> None:
+    logger.warning(
+        "hashing slots unavailable (%s): CHARTIVO_STATE_DIR must be writable by the web "
+        "processes; log-ins from unknown places are bounded per process only",
+        reason,
+    )
 
 
 def _first_free(folder: Path, name: str, count: int) -> int | None:

@@ -46,6 +46,10 @@ def write_private_file(path: Path, text: str) -> None:
         file.write(text)
 
 
+def private_folder_tightened(path: Path) -> None:
+    _tighten(path, PRIVATE_FOLDER)
+
+
 def private_file_tightened(path: Path) -> None:
     _tighten(path, PRIVATE_FILE)
 
