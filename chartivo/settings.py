@@ -21,12 +21,12 @@ from chartivo.lib.env import (
     env_address,
     env_bool,
     env_choice,
-    env_email_address,
-    env_email_server,
     env_int,
     env_list,
     env_secret,
+    env_sender,
     env_share,
+    env_smtp,
     env_str,
     env_url,
 )
@@ -203,9 +203,9 @@ PASSWORD_RESET_TIMEOUT = 3600
 # CHARTIVO_EMAIL_URL: smtp://user:password@host:port (no TLS: a relay on this machine or
 # network), smtp+tls:// (STARTTLS), smtps:// (implicit TLS). Empty: e-mail is off, and the
 # pages that would send one say so.
-_email = env_email_server("CHARTIVO_EMAIL_URL")
+_email = env_smtp("CHARTIVO_EMAIL_URL")
 EMAIL_ENABLED = _email is not None
-DEFAULT_FROM_EMAIL = env_email_address("CHARTIVO_EMAIL_FROM", required=EMAIL_ENABLED)
+DEFAULT_FROM_EMAIL = env_sender("CHARTIVO_EMAIL_FROM", required=EMAIL_ENABLED)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
 if _email is not None:

@@ -158,7 +158,7 @@ _EMAIL_SCHEMES = {
 }
 
 
-def env_email_server(name: str) -> EmailServer | None:
+def env_smtp(name: str) -> EmailServer | None:
     """``smtp://user:password@host:port``, ``smtp+tls://…`` (STARTTLS) or ``smtps://…``
     (implicit TLS); None when empty. Like every secret, it may come from ``NAME_FILE``."""
     value = env_secret(name)
@@ -194,7 +194,7 @@ def env_email_server(name: str) -> EmailServer | None:
     )
 
 
-def env_email_address(name: str, *, required: bool) -> str:
+def env_sender(name: str, *, required: bool) -> str:
     """A sender such as ``Chartivo <noreply@chartivo.io>`` or a bare address."""
     value = os.environ.get(name, "").strip()
     if not value:
