@@ -34,7 +34,9 @@ _RESET = "chartivo_reset"
 @require_http_methods(["GET", "POST"])
 def signup_confirm(request: HttpRequest) -> HttpResponse:
     if "t" in request.GET:
-        request.session[_SIGNUP_TOKEN] = request.GET["t"]
+        # Only a live link is kept: made-up tokens open no session.
+        if pending_user_for(request.GET["t"]) is not None:
+            request.session[_SIGNUP_TOKEN] = request.GET["t"]
         return redirect("signup_confirm")
     user = pending_user_for(request.session.get(_SIGNUP_TOKEN, ""))
     if user is None:
@@ -80,7 +82,10 @@ def password_reset_sent(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET"])
 def password_reset_link(request: HttpRequest) -> HttpResponse:
-    request.session[_RESET] = {"u": request.GET.get("u", ""), "t": request.GET.get("t", "")}
+    link = {"u": request.GET.get("u", ""), "t": request.GET.get("t", "")}
+    # Only a live link is kept: made-up tokens open no session.
+    if user_for_reset(link["u"], link["t"]) is not None:
+        request.session[_RESET] = link
     return redirect("password_reset_set")
 
 

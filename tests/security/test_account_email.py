@@ -240,3 +240,13 @@ def test_with_e_mail_off_the_reset_page_says_to_contact_support(owner: Any) -> N
 def test_with_e_mail_off_sign_up_signs_a_new_address_straight_in(django_user_model: Any) -> None:
     client = Client()
     assert sign_up(client, "solo@example.com").status_code == 302 and signed_in(client)
+
+
+def test_made_up_links_open_no_session(owner: Any) -> None:
+    from django.contrib.sessions.models import Session
+
+    for path in ("/account/reset/?u=MQ&t=made-up", "/account/signup/confirm/?t=made-up"):
+        client = Client()
+        landing = client.get(path)
+        assert client.get(landing["Location"]).status_code == 400
+    assert Session.objects.count() == 0
