@@ -58,16 +58,15 @@ class LoginAttempt:
 def begin_login(request: HttpRequest, email: str, *, known_place: bool) -> LoginAttempt | Refused:
     """Counts the attempt (``known_place``: from an address its account logged in from)."""
     address = client_address(request)
-    known = known_place
     pair = login_pair_limit()
     counts = [(pair, pair.key(email, address)), (LOGIN_ADDRESS, LOGIN_ADDRESS.key(address))]
-    if not known:
+    if not known_place:
         account = LOGIN_ACCOUNT_FROM_UNKNOWN_PLACES
         counts.append((account, account.key(email)))
     taken = take(*counts)
     if isinstance(taken, Refused):
         return taken
-    return LoginAttempt(email, address, known, taken)
+    return LoginAttempt(email, address, known_place, taken)
 
 
 def login_succeeded(attempt: LoginAttempt) -> None:
