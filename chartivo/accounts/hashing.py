@@ -3,7 +3,7 @@
 Every log-in and sign-up hashes a password, on purpose slowly. Limits per address and per
 account are counted before that (chartivo/accounts/limits.py), but many addresses can
 still send many guesses at once. So hashes for attempts from unknown places take one of a
-few machine-wide slots (one per CPU). When all are taken the attempt waits briefly for one
+few machine-wide slots (one per two CPUs). When all are taken the attempt waits briefly for one
 in a few waiting places, or, when those are taken too, is answered "try again in a
 moment" at once, without hashing: the rest of the CPU stays with the owners logging in
 from known places, with pages and health checks. Slots and waiting places are file locks
@@ -46,7 +46,8 @@ class Argon2idHasher(Argon2PasswordHasher):
 
 
 def slot_count() -> int:
-    return max(1, os.cpu_count() or 1)
+    """Half the CPUs (at least one): the other half stays with owners, pages and probes."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 @functools.cache
