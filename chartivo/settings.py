@@ -24,14 +24,19 @@ from chartivo.lib.env import (
     env_int,
     env_list,
     env_secret,
+    env_sender,
     env_share,
+    env_smtp,
     env_str,
     env_url,
 )
 from chartivo.lib.secretbox import Keyring, KeyringError, development_key_entry
+from chartivo.lib.state import private_folder_tightened, private_sqlite_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("CHARTIVO_STATE_DIR", str(BASE_DIR / "var")))
+# Created (private) by what first writes there; one an older release left open is closed.
+private_folder_tightened(STATE_DIR)
 
 DEBUG = env_bool("CHARTIVO_DEBUG", False)
 
@@ -72,7 +77,9 @@ REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 TASK_BACKEND = env_choice("CHARTIVO_TASK_BACKEND", "database", ("database", "rq"))
 if TASK_BACKEND == "rq" and not REDIS_URL:
     raise ImproperlyConfigured("CHARTIVO_TASK_BACKEND=rq needs REDIS_URL")
-TASK_QUEUES = ["refresh", "backfill"]
+# In the order workers take them: account e-mail (a reset link, a sign-up confirmation)
+# is waited for by a person at a screen.
+TASK_QUEUES = ["email", "refresh", "backfill"]
 TASKS = {
     "default": {
         # The stock django-tasks-rq backend refuses task priorities; Chartivo's follow its
@@ -99,7 +106,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
-    "axes",
     "csp",
     "chartivo.accounts",
     "chartivo.integrations.stripe",
@@ -115,6 +121,8 @@ MIDDLEWARE = [
     "chartivo.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, so it sees the cookies set and the user it loaded.
+    "chartivo.ops.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,7 +130,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chartivo.urls"
@@ -156,6 +163,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Sessions and password hashes live in this file: the app's user alone may read it.
+    private_sqlite_database(str(DATABASES["default"]["NAME"]))
     # WAL lets the web process read while the worker writes; IMMEDIATE avoids the
     # "database is locked" upgrade deadlock between two writers.
     DATABASES["default"]["OPTIONS"] = {
@@ -167,26 +176,48 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id at OWASP's recommended cost (19 MiB, 2 passes): memory-hard, so a stolen hash is
+# as costly to crack as with Django's PBKDF2, for a tenth of the CPU per log-in — a flood of
+# log-ins cannot buy much of the web workers' time. Older hashes are upgraded at log-in.
+PASSWORD_HASHERS = [
+    "chartivo.accounts.hashing.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-AXES_FAILURE_LIMIT = env_int("CHARTIVO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_VERBOSE = False
+# Failed log-ins from one address for one account before that pair is paused; the other
+# limits (per address, per account from unknown places, sign-up, password change and
+# reset) are in chartivo/accounts/limits.py and described in the README's Security section.
+LOGIN_FAILURE_LIMIT = env_int("CHARTIVO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+# A reset link works once, for an hour.
+PASSWORD_RESET_TIMEOUT = 3600
+
+# --- E-mail (password reset, sign-up confirmation) ---------------------------------------
+# CHARTIVO_EMAIL_URL: smtp://user:password@host:port (no TLS: a relay on this machine or
+# network), smtp+tls:// (STARTTLS), smtps:// (implicit TLS). Empty: e-mail is off, and the
+# pages that would send one say so.
+_email = env_smtp("CHARTIVO_EMAIL_URL")
+EMAIL_ENABLED = _email is not None
+DEFAULT_FROM_EMAIL = env_sender("CHARTIVO_EMAIL_FROM", required=EMAIL_ENABLED)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 10
+if _email is not None:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.host
+    EMAIL_PORT = _email.port
+    EMAIL_HOST_USER = _email.user
+    EMAIL_HOST_PASSWORD = _email.password
+    EMAIL_USE_TLS = _email.starttls
+    EMAIL_USE_SSL = _email.implicit_tls
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 # --- Security ------------------------------------------------------------------------------
 HTTPS = env_bool("CHARTIVO_HTTPS", not DEBUG)
@@ -203,11 +234,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 BEHIND_PROXY = env_bool("CHARTIVO_BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
-if BEHIND_PROXY:
-    # Behind one proxy every request comes from its address: count log-in failures per
-    # visitor (the address the proxy saw), or anyone could lock anyone out.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind one proxy every connection comes from it: limits count the client's address as
+# the proxy wrote it, the right-most X-Forwarded-For entry (chartivo/lib/client_address.py).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -281,7 +309,10 @@ LOG_FORMAT = env_choice("CHARTIVO_LOG_FORMAT", "text" if DEBUG else "json", ("js
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_stripe_keys": {"()": "chartivo.lib.redaction.MaskStripeKeysFilter"}},
+    "filters": {
+        "mask_stripe_keys": {"()": "chartivo.lib.redaction.MaskStripeKeysFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
@@ -296,14 +327,25 @@ LOGGING = {
             "formatter": LOG_FORMAT,
             "filters": ["mask_stripe_keys"],
         },
+        # Django's error reports to ADMINS, as in its own configuration (the reports are
+        # masked as a whole: DEFAULT_EXCEPTION_REPORTER).
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # The SDK logs request lines at INFO; they carry no key but are noise at volume.
         "stripe": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # Django's own configuration gives "django" a console handler of its own in debug
+        # (and "django.server" one always) that would print each record a second time,
+        # without the mask: both go through the handler above, and only it.
+        "django": {"handlers": ["mail_admins"], "level": "NOTSET", "propagate": True},
+        "django.server": {"handlers": [], "level": "NOTSET", "propagate": True},
     },
 }
 

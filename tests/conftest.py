@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from stripe_sandbox.testing import SandboxProcess
+from tests.support.mail import SmtpServer
 from tests.support.redis_db import claimed_database, redis_up
 
 
@@ -55,6 +56,20 @@ def redis_url() -> Iterator[str]:
         pytest.skip("needs Redis on 127.0.0.1:6379")
     with claimed_database() as url:
         yield url
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server of this test's own (tests/support/mail.py)."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail(smtp_server: SmtpServer, settings: Any) -> SmtpServer:
+    """E-mail on in this process, through ``smtp_server``."""
+    smtp_server.use_in_django(settings)
+    return smtp_server
 
 
 @pytest.fixture

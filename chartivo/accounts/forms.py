@@ -3,13 +3,25 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
 
 from chartivo.accounts.models import User
 
+ALREADY_REGISTERED = "An account with this email already exists. Log in instead."
+INVALID_LOGIN = "Please enter a correct email and password."
 
-class SignUpForm(forms.ModelForm[User]):
+
+def _normalised_email(value: str) -> str:
+    return value.strip().lower()
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -22,18 +34,12 @@ class SignUpForm(forms.ModelForm[User]):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    class Meta:
-        model = User
-        fields = ("email",)
-        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})}
-
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in instead."
-            )
-        return str(email)
+        email = _normalised_email(self.cleaned_data["email"])
+        # With e-mail on, whether an address has an account is told only to its mailbox.
+        if not settings.EMAIL_ENABLED and User.objects.filter(email=email).exists():
+            raise forms.ValidationError(ALREADY_REGISTERED)
+        return email
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -48,18 +54,32 @@ class SignUpForm(forms.ModelForm[User]):
                 self.add_error("password1", error)
         return cleaned
 
-    def save(self, commit: bool = True) -> User:
-        user = super().save(commit=False)
-        user.set_password(self.cleaned_data["password1"])
-        if commit:
-            user.save()
-        return user
 
+class LogInForm(forms.Form):
+    """The fields only: the password is checked by the view, after the limits."""
 
-class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def clean_username(self) -> str:
-        return str(self.cleaned_data["username"]).strip().lower()
+        return _normalised_email(self.cleaned_data["username"])
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def clean_email(self) -> str:
+        return _normalised_email(self.cleaned_data["email"])

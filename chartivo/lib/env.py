@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -133,6 +136,91 @@ def env_address(name: str, default: str) -> str:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ImproperlyConfigured(f"{name} must look like 0.0.0.0:8000; got {_shown(value)}")
     return value
+
+
+@dataclass(frozen=True)
+class EmailServer:
+    """Where mail is handed over: an SMTP server, and how to talk to it."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    starttls: bool
+    implicit_tls: bool
+
+
+# scheme: (default port, STARTTLS, implicit TLS)
+_EMAIL_SCHEMES = {
+    "smtp": (25, False, False),
+    "smtp+tls": (587, True, False),
+    "smtps": (465, False, True),
+}
+
+
+def env_smtp(name: str) -> EmailServer | None:
+    """``smtp://user:password@host:port``, ``smtp+tls://…`` (STARTTLS) or ``smtps://…``
+    (implicit TLS); None when empty. Like every secret, it may come from ``NAME_FILE``."""
+    value = env_secret(name)
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    scheme = parts.scheme.lower() if parts else ""
+    if (
+        parts is None
+        or scheme not in _EMAIL_SCHEMES
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or (parts.username is None) != (parts.password is None)
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must look like smtp://user:password@host:port (smtp+tls:// for "
+            f"STARTTLS, smtps:// for implicit TLS); got {_shown_credentials_hidden(value)}"
+        )
+    default_port, starttls, implicit_tls = _EMAIL_SCHEMES[scheme]
+    return EmailServer(
+        host=parts.hostname,
+        port=port or default_port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        starttls=starttls,
+        implicit_tls=implicit_tls,
+    )
+
+
+def env_sender(name: str, *, required: bool) -> str:
+    """A sender such as ``Chartivo <noreply@chartivo.io>`` or a bare address."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        if required:
+            raise ImproperlyConfigured(
+                f"{name} must be set when e-mail is on: the address mail comes from, "
+                "e.g. Chartivo <noreply@chartivo.io>"
+            )
+        return ""
+    _, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError:
+        address = ""
+    if not address or "\n" in value or "\r" in value:
+        raise ImproperlyConfigured(
+            f"{name} must be an address such as Chartivo <noreply@chartivo.io>; got {value[:200]!r}"
+        )
+    return value
+
+
+def _shown_credentials_hidden(value: str) -> str:
+    # Whatever stands before an "@" may be a password, however malformed the rest is.
+    if "@" in value:
+        return repr("…@" + value.rsplit("@", 1)[1][:100])
+    return _shown(value)
 
 
 def _shown(value: str) -> str:

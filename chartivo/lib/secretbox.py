@@ -20,6 +20,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from chartivo.lib.state import private_file_tightened, write_private_file
+
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _NONCE_BYTES = 12
 
@@ -102,7 +104,6 @@ def generate_key_entry(key_id: str) -> str:
 def development_key_entry(path: Path) -> str:
     """Debug mode only: a key kept in the state folder so restarts can still open old rows."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate_key_entry("dev"))
-        path.chmod(0o600)
+        write_private_file(path, generate_key_entry("dev"))
+    private_file_tightened(path)
     return path.read_text().strip()

@@ -26,6 +26,10 @@ worker_tmp_dir = str(_TMPFS) if _TMPFS.is_dir() else None
 # A worker is replaced after this many requests (staggered), which bounds slow leaks.
 max_requests = 5000
 max_requests_jitter = 500
+# No control socket: its default path ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl) is
+# shared by every gunicorn the user runs, and each one starting deletes the last one's.
+# Chartivo is managed with signals (systemd, the Procfile: TERM, HUP, TTIN, TTOU).
+control_socket_disable = True
 
 _access_log = settings.ACCESS_LOG
 # Query strings are left out of the access log: they never carry secrets here, but a

@@ -30,6 +30,7 @@ LOGIN = "login"  # the answer "redirected to the login page"
 HOME = "home"  # "redirected Home" (a page for signed-out visitors only)
 
 INTEGRATIONS = "302 to /integrations/#stripe"
+RESET_FORM = "302 to /account/reset/password/"
 # route name -> {actor: (answer to GET, answer to POST)}. The owner's column holds only what
 # leaves their data as it is (None: not asked), and shows that the same URLs do work.
 EXPECTED: dict[str, dict[str, tuple[int | str | None, int | str | None]]] = {
@@ -37,6 +38,13 @@ EXPECTED: dict[str, dict[str, tuple[int | str | None, int | str | None]]] = {
     "readyz": {"other": (200, 405), "anonymous": (200, 405)},
     "signup": {"other": (HOME, HOME), "anonymous": (200, 200)},
     "login": {"other": (HOME, HOME), "anonymous": (200, 200)},
+    "signup_sent": {"other": (200, 405), "anonymous": (200, 405)},
+    # Mailed links without their token (or another's) work for nobody.
+    "signup_confirm": {"other": (400, 400), "anonymous": (400, 400)},
+    "password_reset": {"other": (200, 200), "anonymous": (200, 200)},
+    "password_reset_sent": {"other": (200, 405), "anonymous": (200, 405)},
+    "password_reset_link": {"other": (RESET_FORM, 405), "anonymous": (RESET_FORM, 405)},
+    "password_reset_set": {"other": (400, 400), "anonymous": (400, 400)},
     "logout": {"other": (405, LOGIN), "anonymous": (405, LOGIN)},
     "password_change": {"other": (200, 200), "anonymous": (LOGIN, LOGIN)},
     "password_change_done": {"other": (200, 405), "anonymous": (LOGIN, LOGIN)},
