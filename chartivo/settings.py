@@ -293,6 +293,10 @@ if REDIS_URL:
             "KEY_PREFIX": "chartivo",
         }
     }
+# Without Redis, each web process keeps at most this many megabytes of chart figures.
+CHART_CACHE_MB = env_int("CHARTIVO_CHART_CACHE_MB", 32, minimum=1, maximum=4096)
+# New Chart previews a user may ask for per minute (each one reads aggregates).
+PREVIEWS_PER_MINUTE = env_int("CHARTIVO_PREVIEWS_PER_MINUTE", 60, minimum=1)
 # Health and readiness probes come to each instance's own address, not a site host name:
 # for them alone the Host header is taken as it comes (chartivo/ops/middleware.py).
 MIDDLEWARE = ["chartivo.ops.middleware.ProbeMiddleware", *MIDDLEWARE]
