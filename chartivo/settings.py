@@ -300,3 +300,5 @@ PREVIEWS_PER_MINUTE = env_int("CHARTIVO_PREVIEWS_PER_MINUTE", 60, minimum=1)
 # Health and readiness probes come to each instance's own address, not a site host name:
 # for them alone the Host header is taken as it comes (chartivo/ops/middleware.py).
 MIDDLEWARE = ["chartivo.ops.middleware.ProbeMiddleware", *MIDDLEWARE]
+# The app's own 404 and 500 pages in debug mode too (chartivo/charts/errors.py).
+MIDDLEWARE += ["chartivo.charts.errors.AppErrorPagesMiddleware"]
