@@ -9,6 +9,7 @@ needs as numbers to draw the chart and never shows as text.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -33,16 +34,22 @@ def _display(series: Series, value: int) -> str:
     return format_display(value, series.currency)
 
 
-def csv_rows(chart: ChartData) -> list[list[str]]:
+def iter_csv_rows(chart: ChartData) -> Iterator[list[str]]:
     """The header, then one row per period and series (periods first, series in order)."""
-    rows = [list(CSV_HEADER)]
+    yield list(CSV_HEADER)
     for index, start in enumerate(chart.periods):
         stamp = start.isoformat()  # e.g. 2026-11-01T00:00:00-04:00: the offset is the zone's
         for series in chart.series:
-            rows.append(
-                [stamp, series.currency.upper(), series.name, _plain(series, series.values[index])]
-            )
-    return rows
+            yield [
+                stamp,
+                series.currency.upper(),
+                series.name,
+                _plain(series, series.values[index]),
+            ]
+
+
+def csv_rows(chart: ChartData) -> list[list[str]]:
+    return list(iter_csv_rows(chart))
 
 
 def _offset(start: datetime) -> str:
