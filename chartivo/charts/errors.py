@@ -9,6 +9,7 @@ middleware answers those with the app's pages too.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -67,7 +68,8 @@ class AppErrorPagesMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not settings.DEBUG or isinstance(exception, Http404 | PermissionDenied):
             return None
-        reporter = get_exception_reporter_class(request)(
+        reporter_class: Any = get_exception_reporter_class(request)
+        reporter = reporter_class(
             request, type(exception), exception, exception.__traceback__
         )
         response = error_page(request, 500, details=reporter.get_traceback_text())

@@ -47,6 +47,7 @@ class DrawnSeries:
     values: list[int]  # minor units or counts, one per period
     total: int
     members: list[str] = field(default_factory=list)  # the keys "Other" adds up
+    member_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class ChartPayload:
     mode: str | None
     last_synced_at: str | None
     zone: str
+    range_start: str  # ISO 8601 in the chart's zone
+    range_end: str
     granularity: str
     currency: str  # upper case; "" for counts that have none
     currencies: list[str]  # busiest first
@@ -166,6 +169,7 @@ def drawn_series(series: list[Series], breakdown_key: str, *, fold: bool) -> lis
                 values,
                 sum(values),
                 [s.key for s in rest],
+                [s.name for s in rest],
             )
         )
     return drawn
@@ -238,6 +242,8 @@ def build_payload(
         "percent": percent,
     }
     empty: dict[str, Any] = {
+        "range_start": "",
+        "range_end": "",
         "granularity": drawing.spec.granularity,
         "currency": "",
         "currencies": [],
@@ -276,8 +282,11 @@ def build_payload(
     kind = resolved.measure.kind
     decimals = minor_unit_exponent(shown) if kind == "amount" and shown else 0
     money = kind == "amount" and bool(shown)
+    zone = resolved.zone
     return ChartPayload(
         **base,
+        range_start=resolved.time_range.start.astimezone(zone).isoformat(),
+        range_end=resolved.time_range.end.astimezone(zone).isoformat(),
         granularity=resolved.granularity.value,
         currency=shown,
         currencies=currencies,

@@ -129,11 +129,7 @@ def offset_segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[i
     return _segments(zone, lo, hi)
 
 
-def _segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
-    """Where ``zone``'s offset changes in [lo, hi]: offset ``offs[i]`` holds from ``starts[i]``.
-
-    ``starts[0]`` is ``lo`` itself, not a change.
-    """
+def _sampled_segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
     starts, offs = [lo], [_offset(zone, lo)]
     t = lo
     while t < hi:
@@ -151,6 +147,32 @@ def _segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
         starts.append(changed)
         offs.append(_offset(zone, changed))
         t = changed
+    return starts, offs
+
+
+@functools.lru_cache(maxsize=4096)
+def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[tuple[int, int], ...]:
+    """Every (instant, new offset) of ``zone`` in (Jan 1, next Jan 1] UTC of ``year``: a
+    year's changes are looked for once per process, not once per chart."""
+    first = (date(year, 1, 1) - _EPOCH).days * DAY
+    last = (date(year + 1, 1, 1) - _EPOCH).days * DAY
+    starts, offs = _sampled_segments(zone, first, last)
+    return tuple(zip(starts[1:], offs[1:], strict=True))
+
+
+def _segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """Where ``zone``'s offset changes in [lo, hi]: offset ``offs[i]`` holds from ``starts[i]``.
+
+    ``starts[0]`` is ``lo`` itself, not a change.
+    """
+    starts, offs = [lo], [_offset(zone, lo)]
+    first_year = (_EPOCH + timedelta(days=lo // DAY)).year
+    last_year = (_EPOCH + timedelta(days=hi // DAY)).year
+    for year in range(first_year - 1, last_year + 1):
+        for instant, offset in _changes_in_year(zone, year):
+            if lo < instant <= hi and offset != offs[-1]:
+                starts.append(instant)
+                offs.append(offset)
     return starts, offs
 
 

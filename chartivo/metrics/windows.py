@@ -63,9 +63,22 @@ COMPARE_LABELS = {
 
 def period_count(time_range: TimeRange, zone: ZoneInfo, granularity: Granularity) -> int:
     lo, hi = unix_seconds(time_range.start), unix_seconds(time_range.end)
-    if (hi - lo) // _APPROX_SECONDS[granularity] > 2 * MAX_PERIODS:
-        return MAX_PERIODS + 1  # far too many: not worth listing
-    return len(utc_period_starts(lo, hi, zone, granularity))
+    if hi <= lo:
+        return 0
+    if granularity == Granularity.HOUR:
+        if (hi - lo) // _APPROX_SECONDS[granularity] > 2 * MAX_PERIODS:
+            return MAX_PERIODS + 1  # far too many: not worth listing
+        return len(utc_period_starts(lo, hi, zone, granularity))
+    # Days, weeks and months are counted on the calendar, from the first and last day.
+    first = time_range.start.astimezone(zone).date()
+    last = datetime.fromtimestamp(hi - 1, zone).date()
+    if granularity == Granularity.DAY:
+        return (last - first).days + 1
+    if granularity == Granularity.WEEK:
+        return (
+            last - timedelta(days=last.weekday()) - first + timedelta(days=first.weekday())
+        ).days // 7 + 1
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def granularities_for(time_range: TimeRange, zone: ZoneInfo) -> list[Granularity]:
