@@ -134,7 +134,9 @@ class Guide:
         card = self.stripe_card()
         expect(card.get_by_text(re.compile(r"^Synced just now$"))).to_be_visible()
         assert self.page.evaluate("() => window.__samePage === true"), "the page was reloaded"
-        expect(card.get_by_role("status").filter(has_text="The first sync has finished")).to_be_attached()
+        expect(
+            card.get_by_role("status").filter(has_text="The first sync has finished")
+        ).to_be_attached()
         self.page.clock.resume()
         return card
 
