@@ -95,6 +95,7 @@ class Guide:
         shot: str,
         doc: str | None = None,
         pasted_doc: str | None = None,
+        replacing: bool = False,
     ) -> Locator:
         card = self.stripe_card()
         field = card.get_by_label("Stripe Secret API Key")
@@ -103,6 +104,10 @@ class Guide:
         if pasted_doc:  # the guide's picture of the filled field, masked with dots
             self.shot(f"{shot} pasted", doc=pasted_doc)
         card.get_by_role("button", name="Save", exact=True).click()
+        if replacing:  # a saved key is replaced only once the user confirms it
+            dialog = self.page.get_by_role("dialog", name="Replace your Stripe key?")
+            self.shot(f"{shot} asks first", full_page=False)
+            dialog.get_by_role("button", name="Replace the key").click()
         card = self.stripe_card()
         self.shot(shot, doc=doc)
         return card
