@@ -37,8 +37,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from _setup import ROOT, bench_redis, run_database_name, run_child, scratch_environment  # noqa: E402
-
+from _setup import ROOT, bench_redis, run_child, run_database_name, scratch_environment  # noqa: E402
 from load.machine import load_average  # noqa: E402
 from load.run import drop_database, free_port, wait_http  # noqa: E402
 
@@ -167,7 +166,7 @@ def warm(
             time.sleep(rng.uniform(0.5, 1.5))  # a person reading between clicks
 
     threads = [
-        threading.Thread(target=user, args=(s, random.Random(n)), daemon=True)  # noqa: S311
+        threading.Thread(target=user, args=(s, random.Random(n)), daemon=True)
         for n, s in enumerate(sessions)
     ]
     for thread in threads:

@@ -15,7 +15,6 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from _setup import apply_environment  # noqa: E402
-
 from dashboard import CHARTS, RANGES  # noqa: E402
 
 EMAIL = "owner@dashboard.bench"
