@@ -249,7 +249,8 @@ def report(
 ) -> None:
     print()
     print(
-        f"{args.charges:,} charges over 365 days; {args.users} concurrent users for {args.seconds} s"
+        f"{args.charges:,} charges over 365 days; {args.users} concurrent users for "
+        f"{args.seconds} s"
     )
     worst_p95 = 0.0
     for kind, samples in times.items():
@@ -258,18 +259,23 @@ def report(
         worst_p95 = max(worst_p95, p95)
         size, where = sizes[kind]
         print(
-            f"{kind:14} largest {size / 1024:7.0f} KB ({where[:70]})  {len(ms):5d} requests  p50 {percentile(ms, 50):5.0f} ms  p95 {p95:5.0f} ms"
+            f"{kind:14} largest {size / 1024:7.0f} KB ({where[:70]})  {len(ms):5d} requests  "
+            f"p50 {percentile(ms, 50):5.0f} ms  p95 {p95:5.0f} ms"
         )
     health_ms = [1000 * t for t in health]
     print(
-        f"/healthz during the load: {len(health_ms)} probes, p50 {percentile(health_ms, 50):.0f} ms, p95 {percentile(health_ms, 95):.0f} ms"
+        f"/healthz during the load: {len(health_ms)} probes, p50 "
+        f"{percentile(health_ms, 50):.0f} ms, p95 {percentile(health_ms, 95):.0f} ms"
     )
     print(
-        f"web workers' RSS: {', '.join(f'{r:.0f}' for r in rss_before)} MB after the load; {', '.join(f'{r:.0f}' for r in rss_after)} MB after {args.previews} different year-long previews"
+        f"web workers' RSS: {', '.join(f'{r:.0f}' for r in rss_before)} MB after the "
+        f"load; {', '.join(f'{r:.0f}' for r in rss_after)} MB after {args.previews} "
+        f"different year-long previews"
     )
     print(f"machine: 2 cores; 1-minute load {load_before:.2f} before, {load_average():.2f} after")
     print(
-        f"targets: every page < {PAGE_BYTES // 1024} KB and < {PAGE_P95_MS} ms p95; /healthz < {HEALTH_P95_MS} ms p95; workers < {WORKER_MB} MB"
+        f"targets: every page < {PAGE_BYTES // 1024} KB and < {PAGE_P95_MS} ms p95; "
+        f"/healthz < {HEALTH_P95_MS} ms p95; workers < {WORKER_MB} MB"
     )
     largest = max(size for size, _ in sizes.values())
     passed = (

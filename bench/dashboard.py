@@ -101,7 +101,7 @@ def seed(args: argparse.Namespace, env: dict[str, str]) -> None:
         )
         connection_id = int(out.strip().splitlines()[-1])
         started = time.monotonic()
-        out, rss, cpu = run_child(
+        out, rss, _ = run_child(
             [PYTHON, "-m", "chartivo.cli", "sync_now", str(connection_id)], sync_env
         )
         report = json.loads(out.strip().splitlines()[-1])
@@ -265,13 +265,16 @@ def report(
     largest = max(cold, key=lambda row: row[2])
     print()
     print(
-        f"account: {setup['aggregates']:,} aggregate rows for {args.charges:,} charges over 365 days"
+        f"account: {setup['aggregates']:,} aggregate rows for {args.charges:,} charges "
+        f"over 365 days"
     )
     print(
-        f"first views after a sync: {len(cold)} pages, one at a time (Home + every chart at every range and granularity)"
+        f"first views after a sync: {len(cold)} pages, one at a time (Home + every chart "
+        f"at every range and granularity)"
     )
     print(
-        f"  p50 {statistics.median(cold_ms):.0f} ms, p95 {percentile(cold_ms, 95):.0f} ms, slowest {1000 * worst[1]:.0f} ms ({worst[0]})"
+        f"  p50 {statistics.median(cold_ms):.0f} ms, p95 {percentile(cold_ms, 95):.0f} "
+        f"ms, slowest {1000 * worst[1]:.0f} ms ({worst[0]})"
     )
     print(f"  largest page {largest[2] / 1024:.0f} KB ({largest[0]})")
     home_cold = next(1000 * t for name, t, _ in cold if name == "Home")
@@ -281,12 +284,14 @@ def report(
         ms = [1000 * t for t in times]
         rows.append((kind, len(ms), statistics.median(ms), percentile(ms, 95), percentile(ms, 99)))
         print(
-            f"warm, {args.users} users: {kind:10} {len(ms):6d} requests  p50 {rows[-1][2]:5.0f} ms  p95 {rows[-1][3]:5.0f} ms  p99 {rows[-1][4]:5.0f} ms"
+            f"warm, {args.users} users: {kind:10} {len(ms):6d} requests  p50 "
+            f"{rows[-1][2]:5.0f} ms  p95 {rows[-1][3]:5.0f} ms  p99 {rows[-1][4]:5.0f} ms"
         )
     total = sum(len(t) for t in warm_times.values())
     print(f"warm throughput: {total / args.seconds:.1f} pages/s")
     print(
-        f"machine: 2 cores shared by the clients, gunicorn, PostgreSQL and Redis; 1-minute load {load_before:.2f} before, {load_after:.2f} after"
+        f"machine: 2 cores shared by the clients, gunicorn, PostgreSQL and Redis; "
+        f"1-minute load {load_before:.2f} before, {load_after:.2f} after"
     )
     print(f"targets: warm p95 < {WARM_P95_MS} ms, first view < {COLD_MS} ms, HTML < {HTML_KB} KB")
     warm_p95 = max(row[3] for row in rows)

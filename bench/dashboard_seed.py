@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from _setup import apply_environment  # noqa: E402
 from dashboard import CHARTS, RANGES  # noqa: E402
+
+from chartivo.charts.query import ViewRange  # noqa: E402
 
 EMAIL = "owner@dashboard.bench"
 
@@ -87,13 +89,11 @@ def sessions(count: int) -> None:
     print(json.dumps({"charts": charts, "sessions": keys, "aggregates": rows}))
 
 
-def view_range(preset: str, zone: str, first: object, last: object) -> object:
-    from chartivo.charts.query import ViewRange
-
+def view_range(preset: str, zone: str, first: date, last: date) -> ViewRange:
     custom = preset == "custom"
     return ViewRange(
         preset, first if custom else None, last if custom else None, zone, "previous_period"
-    )  # type: ignore[arg-type]
+    )
 
 
 def synced_now() -> None:

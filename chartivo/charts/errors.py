@@ -14,9 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template import loader
 from django.utils.log import log_response
 from django.views.debug import get_exception_reporter_class
-from django.template import loader
 
 PAGES = {
     404: (
@@ -69,9 +69,7 @@ class AppErrorPagesMiddleware:
         if not settings.DEBUG or isinstance(exception, Http404 | PermissionDenied):
             return None
         reporter_class: Any = get_exception_reporter_class(request)
-        reporter = reporter_class(
-            request, type(exception), exception, exception.__traceback__
-        )
+        reporter = reporter_class(request, type(exception), exception, exception.__traceback__)
         response = error_page(request, 500, details=reporter.get_traceback_text())
         log_response(
             "Internal Server Error: %s",

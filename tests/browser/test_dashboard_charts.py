@@ -195,7 +195,12 @@ def test_a_card_brand_has_the_same_colour_in_every_currency(
     compared = 0
     for radio in others:
         radio.check()
-        browsing.until(lambda r=radio: drawn(page).currency == r.get_attribute("value"), "redrawn")
+        wanted = radio.get_attribute("value")
+
+        def redrawn(wanted: str | None = wanted) -> bool:
+            return drawn(page).currency == wanted
+
+        browsing.until(redrawn, "redrawn in it")
         second = canvas.evaluate(colours)
         for brand, colour in second.items():
             if brand in first and not brand.startswith("Other"):

@@ -22,7 +22,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,7 +91,7 @@ def _serve(client: Client, chart: Chart, zone: ZoneInfo) -> Served:
             rows: list[list[str]] = []
             if exported.status_code == 200:
                 assert exported["Content-Type"].startswith("text/csv")
-                text = b"".join(exported.streaming_content).decode("utf-8")
+                text = b"".join(cast(Any, exported).streaming_content).decode("utf-8")
                 rows = list(csv.reader(io.StringIO(text)))
             return Served(payload, by_currency, rows, asked_at, answered_at)
     raise AssertionError("the clock kept crossing an hour boundary")
@@ -158,7 +158,7 @@ def _compare_drawn(where: str, served: Served, reference: ReferenceChart) -> Out
             if any(values is None for values in found):
                 problems.append(f"{where} {code}: {keys} drawn, not in the reference")
                 continue
-            want = [sum(column) for column in zip(*found, strict=True)]  # type: ignore[misc]
+            want = [sum(column) for column in zip(*found, strict=True)]
             label = _series_label(where, currency, s["key"])
             problems += _mismatches(label, periods, s["values"], want)
             if s["total"] != sum(want):

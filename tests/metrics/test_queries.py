@@ -62,7 +62,7 @@ def _seed(connection_id: int, rng: random.Random) -> list[Aggregate]:
 def test_sums_by_period_equal_adding_every_bucket(
     connection_id: int, zone_name: str, granularity: Granularity
 ) -> None:
-    rng = random.Random(f"{zone_name}{granularity}")  # noqa: S311
+    rng = random.Random(f"{zone_name}{granularity}")
     stored = _seed(connection_id, rng)
     zone = ZoneInfo(zone_name)
     lo = START + rng.randrange(0, 3 * 86_400, 900)

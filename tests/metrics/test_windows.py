@@ -38,9 +38,9 @@ def compared(preset, mode=Compare.PREVIOUS_PERIOD, now=NOW, history_days=365, zo
 
 
 def test_so_far_is_cut_at_the_end_of_the_last_complete_15_minutes():
-    today = resolve_range("today", zone=NEW_YORK, now=NOW, history_days=30)
+    today = resolve_range(RangePreset.TODAY, zone=NEW_YORK, now=NOW, history_days=30)
     assert so_far_cut(today) == utc("2026-11-25T14:45-05:00")
-    yesterday = resolve_range("yesterday", zone=NEW_YORK, now=NOW, history_days=30)
+    yesterday = resolve_range(RangePreset.YESTERDAY, zone=NEW_YORK, now=NOW, history_days=30)
     assert so_far_cut(yesterday) == yesterday.end  # a whole day is not cut
 
 
