@@ -50,18 +50,25 @@ class Chart(models.Model):
     custom_end = models.DateField(null=True, blank=True)
     granularity = models.CharField(max_length=8, choices=GRANULARITY_CHOICES, default="day")
     time_zone = models.CharField(max_length=64, default="UTC")
-    compare = models.CharField(max_length=16, choices=COMPARE_CHOICES, default=Compare.NONE.value)
+    compare = models.CharField(
+        max_length=16,
+        choices=COMPARE_CHOICES,
+        default=Compare.NONE.value,
+        db_default=Compare.NONE.value,
+    )
     chart_type = models.CharField(max_length=8, choices=TYPE_CHOICES, default="line")
     # Home's order (smallest first) and how wide its card is.
-    position = models.IntegerField(default=0)
-    width = models.CharField(max_length=8, choices=WIDTH_CHOICES, default="normal")
+    position = models.IntegerField(default=0, db_default=0)
+    width = models.CharField(
+        max_length=8, choices=WIDTH_CHOICES, default="normal", db_default="normal"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # A deleted chart is kept for a while so that its deletion can be undone.
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["position", "-created_at", "-pk"]
-        indexes: ClassVar = [models.Index(fields=["owner", "position"])]
+        indexes: ClassVar = [models.Index(fields=["owner", "-created_at"])]
 
     def __str__(self) -> str:
         return self.name
