@@ -11,13 +11,15 @@ import json
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from _setup import apply_environment  # noqa: E402
 from dashboard import CHARTS, RANGES  # noqa: E402
 
-from chartivo.charts.query import ViewRange  # noqa: E402
+if TYPE_CHECKING:
+    from chartivo.charts.query import ViewRange
 
 EMAIL = "owner@dashboard.bench"
 
@@ -90,6 +92,8 @@ def sessions(count: int) -> None:
 
 
 def view_range(preset: str, zone: str, first: date, last: date) -> ViewRange:
+    from chartivo.charts.query import ViewRange
+
     custom = preset == "custom"
     return ViewRange(
         preset, first if custom else None, last if custom else None, zone, "previous_period"

@@ -31,13 +31,14 @@ from chartivo.metrics.periods import (
     unix_seconds,
     utc_period_starts,
 )
-from chartivo.metrics.queries import Quantity, Window, sums_by_period
+from chartivo.metrics.queries import Quantity, Totals, Window, totals_by_period
 from chartivo.metrics.windows import (
     Compare,
     Compared,
     Unavailable,
     compared_range,
     granularities_for,
+    period_count,
     so_far_cut,
 )
 
@@ -161,8 +162,12 @@ def dashboard_range(view_range: ViewRange, *, now: datetime) -> DashboardRange:
         custom_end=view_range.custom_end,
     )
     offered = granularities_for(time_range, zone)
-    # A trend of days where a range has them; hours for a day or two.
-    granularity = Granularity.DAY if Granularity.DAY in offered else offered[0]
+    # A trend of days where a range has them (hours for a day or two), of weeks or months
+    # for a long custom range: a sparkline of a few dozen points says it all.
+    granularity = next(
+        (g for g in offered if g != Granularity.HOUR and period_count(time_range, zone, g) <= 92),
+        offered[0] if offered == [Granularity.HOUR] else offered[-1],
+    )
     comparison = compared_range(
         preset,
         time_range,
@@ -203,30 +208,47 @@ def compute(connection_id: int, dashboard: DashboardRange) -> DashboardFigures:
             unix_seconds(comparison.previous.start), unix_seconds(comparison.previous.end)
         )
         windows.append(previous_window)
-    groups = sums_by_period(
+    groups = totals_by_period(
         connection_id,
-        QUANTITIES,
+        sorted({q.resource for q in QUANTITIES}),
         [w for w in windows if w.lo < w.hi],
         zone=zone,
         granularity=dashboard.granularity,
     )
     figures = DashboardFigures(starts, previous={} if previous_window else None)
     for group in groups:
+        values = _values(group)
+        if not any(values):
+            continue
         currency = group.currency
         if previous_window and previous_window.lo <= group.bucket < previous_window.hi:
             assert figures.previous is not None
-            _add(figures.previous, group.values, currency)
+            _add(figures.previous, values, currency)
             continue
         if not lo <= group.bucket < hi:
             continue
         index = bisect_right(starts, group.bucket) - 1
-        for quantity, value in enumerate(group.values):
-            trend = figures.trend.setdefault((quantity, currency), [0] * len(starts))
-            trend[index] += value
+        for quantity, value in enumerate(values):
+            if value:
+                trend = figures.trend.setdefault((quantity, currency), [0] * len(starts))
+                trend[index] += value
         if group.bucket < cut:
-            _add(figures.current, group.values, currency)
-        figures.activity[currency] = figures.activity.get(currency, 0) + group.objects[SUCCEEDED]
+            _add(figures.current, values, currency)
+        figures.activity[currency] = figures.activity.get(currency, 0) + values[SUCCEEDED]
     return figures
+
+
+def _counts(quantity: Quantity, group: Totals) -> bool:
+    if group.resource != quantity.resource:
+        return False
+    if quantity.dim1_in is not None and group.dim1 not in quantity.dim1_in:
+        return False
+    return group.dim1 not in quantity.dim1_not_in
+
+
+def _values(group: Totals) -> tuple[int, ...]:
+    """What one group adds to each quantity (0 where the quantity does not count it)."""
+    return tuple(group.columns[q.column] if _counts(q, group) else 0 for q in QUANTITIES)
 
 
 def _add(totals: dict[tuple[int, str], int], values: tuple[int, ...], currency: str) -> None:

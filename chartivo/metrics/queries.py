@@ -27,6 +27,7 @@ from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection as default_connection
+from django.db import transaction
 
 from chartivo.metrics.models import Aggregate
 from chartivo.metrics.periods import DAY, Granularity, offset_segments
@@ -106,6 +107,38 @@ def group_key_sql(windows: Sequence[Window], zone: ZoneInfo, granularity: Granul
     return f"CASE {' '.join(branches)} {last} END"
 
 
+# Enough memory for PostgreSQL to add up a year of one account's groups in a hash table
+# rather than sorting them through temporary files (its default is 4 MB).
+_WORK_MEM = "32MB"
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    if default_connection.vendor != "postgresql":
+        with default_connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    with transaction.atomic(), default_connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _sum(expression: str) -> str:
+    # PostgreSQL sums bigints as numeric, which the driver hands over as Decimal: slow to
+    # turn back into the integers they are (a year's sums fit a bigint many times over).
+    return f"CAST(SUM({expression}) AS BIGINT)"
+
+
+def _windows_sql(windows: Sequence[Window]) -> str:
+    return " OR ".join(f"(bucket >= {int(w.lo)} AND bucket < {int(w.hi)})" for w in windows)
+
+
+def _checked(quantities: Sequence[Quantity]) -> None:
+    for quantity in quantities:
+        if quantity.column not in COLUMNS:
+            raise ValueError(f"not an aggregate column: {quantity.column!r}")
+
+
 def sums_by_period(
     connection_id: int,
     quantities: Sequence[Quantity],
@@ -118,20 +151,28 @@ def sums_by_period(
     """One query: every quantity, per period group, currency and breakdown value."""
     if not quantities or not windows:
         return []
-    for quantity in quantities:
-        if quantity.column not in COLUMNS:
-            raise ValueError(f"not an aggregate column: {quantity.column!r}")
+    _checked(quantities)
     params: list[Any] = []
-    sums: list[str] = []
-    for quantity in quantities:
-        condition = _condition(quantity, params)
-        sums.append(f"SUM(CASE WHEN {condition} THEN {quantity.column} ELSE 0 END)")
-    for quantity in quantities:
-        condition = _condition(quantity, params)
-        sums.append(f"SUM(CASE WHEN {condition} THEN count ELSE 0 END)")
-    resources = sorted({q.resource for q in quantities})
-    where_params: list[Any] = [connection_id, *resources]
-    windows_sql = " OR ".join(f"(bucket >= {int(w.lo)} AND bucket < {int(w.hi)})" for w in windows)
+    first = quantities[0]
+    same_rows = all(
+        (q.resource, q.dim1_in, q.dim1_not_in) == (first.resource, first.dim1_in, first.dim1_not_in)
+        for q in quantities
+    )
+    if same_rows:
+        # One set of rows (the common case): filtered in WHERE, summed as they are.
+        sums = [_sum(q.column) for q in quantities] + [_sum("count")] * len(quantities)
+        where = _condition(first, params)
+    else:
+        sums = []
+        for quantity in quantities:
+            sums.append(
+                f"SUM(CASE WHEN {_condition(quantity, params)} THEN {quantity.column} ELSE 0 END)"
+            )
+        for quantity in quantities:
+            sums.append(_sum(f"CASE WHEN {_condition(quantity, params)} THEN count ELSE 0 END"))
+        resources = sorted({q.resource for q in quantities})
+        where = f"resource IN ({', '.join(['%s'] * len(resources))})"
+        params.extend(resources)
     split_sql = split if split in ("dim1", "dim2") else "''"
     group_by = f"{group_key_sql(windows, zone, granularity)}, currency"
     if split:
@@ -139,24 +180,57 @@ def sums_by_period(
     table = default_connection.ops.quote_name(Aggregate._meta.db_table)
     sql = (
         f"SELECT MIN(bucket), currency, {split_sql}, {', '.join(sums)} "  # noqa: S608
-        f"FROM {table} "
-        f"WHERE connection_id = %s AND resource IN ({', '.join(['%s'] * len(resources))}) "
-        f"AND ({windows_sql}) "
-        f"GROUP BY {group_by}"
+        f"FROM {table} WHERE connection_id = {int(connection_id)} AND {where} "
+        f"AND ({_windows_sql(windows)}) GROUP BY {group_by}"
     )
-    with default_connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *where_params])
-        rows = cursor.fetchall()
     size = len(quantities)
     return [
-        Group(
+        Group(row[0], row[1], row[2] or "", row[3 : 3 + size], row[3 + size :])
+        for row in _fetch(sql, params)
+    ]
+
+
+class Totals(NamedTuple):
+    """Every column of one resource's aggregates with one dim1 value, in one group."""
+
+    bucket: int  # the group's first bucket
+    resource: str
+    currency: str
+    dim1: str
+    columns: dict[str, int]  # count, amount, captured, fee, net
+
+
+def totals_by_period(
+    connection_id: int,
+    resources: Sequence[str],
+    windows: Sequence[Window],
+    *,
+    zone: ZoneInfo,
+    granularity: Granularity,
+) -> list[Totals]:
+    """One query for many figures at once (Home's): every column summed per period,
+    resource, currency and dim1, with no condition for the database to evaluate per row;
+    the caller picks the statuses each figure counts."""
+    if not resources or not windows:
+        return []
+    names = sorted(COLUMNS)
+    table = default_connection.ops.quote_name(Aggregate._meta.db_table)
+    sql = (
+        f"SELECT MIN(bucket), resource, currency, dim1, "  # noqa: S608
+        f"{', '.join(_sum(name) for name in names)} FROM {table} "
+        f"WHERE connection_id = {int(connection_id)} "
+        f"AND resource IN ({', '.join(['%s'] * len(resources))}) AND ({_windows_sql(windows)}) "
+        f"GROUP BY {group_key_sql(windows, zone, granularity)}, resource, currency, dim1"
+    )
+    return [
+        Totals(
             int(row[0]),
             str(row[1]),
-            str(row[2] or ""),
-            tuple(int(v or 0) for v in row[3 : 3 + size]),
-            tuple(int(v or 0) for v in row[3 + size :]),
+            str(row[2]),
+            str(row[3]),
+            dict(zip(names, (int(v or 0) for v in row[4:]), strict=True)),
         )
-        for row in rows
+        for row in _fetch(sql, list(resources))
     ]
 
 

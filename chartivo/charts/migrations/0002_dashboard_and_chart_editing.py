@@ -6,57 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('charts', '0001_initial'),
+        ("charts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='chart',
-            options={'ordering': ['position', '-created_at', '-pk']},
+            name="chart",
+            options={"ordering": ["position", "-created_at", "-pk"]},
         ),
         migrations.AddField(
-            model_name='chart',
-            name='compare',
-            field=models.CharField(choices=[('none', 'No comparison'), ('previous_period', 'Previous period'), ('previous_year', 'Same period last year')], db_default='none', default='none', max_length=16),
+            model_name="chart",
+            name="compare",
+            field=models.CharField(
+                choices=[
+                    ("none", "No comparison"),
+                    ("previous_period", "Previous period"),
+                    ("previous_year", "Same period last year"),
+                ],
+                db_default="none",
+                default="none",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='chart',
-            name='deleted_at',
+            model_name="chart",
+            name="deleted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='chart',
-            name='position',
+            model_name="chart",
+            name="position",
             field=models.IntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='chart',
-            name='width',
-            field=models.CharField(choices=[('normal', 'Normal'), ('wide', 'Wide')], db_default='normal', default='normal', max_length=8),
+            model_name="chart",
+            name="width",
+            field=models.CharField(
+                choices=[("normal", "Normal"), ("wide", "Wide")],
+                db_default="normal",
+                default="normal",
+                max_length=8,
+            ),
         ),
         migrations.AlterField(
-            model_name='chart',
-            name='chart_type',
-            field=models.CharField(choices=[('line', 'Line'), ('bar', 'Bar'), ('area', 'Area')], default='line', max_length=8),
+            model_name="chart",
+            name="chart_type",
+            field=models.CharField(
+                choices=[("line", "Line"), ("bar", "Bar"), ("area", "Area")],
+                default="line",
+                max_length=8,
+            ),
         ),
         migrations.AlterField(
-            model_name='chart',
-            name='range_preset',
-            field=models.CharField(choices=[('dashboard', 'Dashboard range'), ('today', 'Today'), ('yesterday', 'Yesterday'), ('last_7_days', 'Last 7 days'), ('last_30_days', 'Last 30 days'), ('this_month', 'This month'), ('last_month', 'Last month'), ('custom', 'Custom')], default='last_30_days', max_length=16),
+            model_name="chart",
+            name="range_preset",
+            field=models.CharField(
+                choices=[
+                    ("dashboard", "Dashboard range"),
+                    ("today", "Today"),
+                    ("yesterday", "Yesterday"),
+                    ("last_7_days", "Last 7 days"),
+                    ("last_30_days", "Last 30 days"),
+                    ("this_month", "This month"),
+                    ("last_month", "Last month"),
+                    ("custom", "Custom"),
+                ],
+                default="last_30_days",
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='DashboardPreference',
+            name="DashboardPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('range_preset', models.CharField(choices=[('today', 'Today'), ('yesterday', 'Yesterday'), ('last_7_days', 'Last 7 days'), ('last_30_days', 'Last 30 days'), ('this_month', 'This month'), ('last_month', 'Last month'), ('custom', 'Custom')], default='last_7_days', max_length=16)),
-                ('custom_start', models.DateField(blank=True, null=True)),
-                ('custom_end', models.DateField(blank=True, null=True)),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('compare', models.CharField(choices=[('none', 'No comparison'), ('previous_period', 'Previous period'), ('previous_year', 'Same period last year')], default='previous_period', max_length=16)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='dashboard_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "range_preset",
+                    models.CharField(
+                        choices=[
+                            ("today", "Today"),
+                            ("yesterday", "Yesterday"),
+                            ("last_7_days", "Last 7 days"),
+                            ("last_30_days", "Last 30 days"),
+                            ("this_month", "This month"),
+                            ("last_month", "Last month"),
+                            ("custom", "Custom"),
+                        ],
+                        default="last_7_days",
+                        max_length=16,
+                    ),
+                ),
+                ("custom_start", models.DateField(blank=True, null=True)),
+                ("custom_end", models.DateField(blank=True, null=True)),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                (
+                    "compare",
+                    models.CharField(
+                        choices=[
+                            ("none", "No comparison"),
+                            ("previous_period", "Previous period"),
+                            ("previous_year", "Same period last year"),
+                        ],
+                        default="previous_period",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dashboard_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]
