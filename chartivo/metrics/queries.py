@@ -166,7 +166,7 @@ def sums_by_period(
         sums = []
         for quantity in quantities:
             sums.append(
-                f"SUM(CASE WHEN {_condition(quantity, params)} THEN {quantity.column} ELSE 0 END)"
+                _sum(f"CASE WHEN {_condition(quantity, params)} THEN {quantity.column} ELSE 0 END")
             )
         for quantity in quantities:
             sums.append(_sum(f"CASE WHEN {_condition(quantity, params)} THEN count ELSE 0 END"))
