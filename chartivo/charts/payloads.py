@@ -69,6 +69,7 @@ class ChartPayload:
     range_start: str  # ISO 8601 in the chart's zone
     range_end: str
     granularity: str
+    granularities: list[str]  # the ones that fit the range
     currency: str  # upper case; "" for counts that have none
     currencies: list[str]  # busiest first
     kind: str
@@ -245,6 +246,7 @@ def build_payload(
         "range_start": "",
         "range_end": "",
         "granularity": drawing.spec.granularity,
+        "granularities": [],
         "currency": "",
         "currencies": [],
         "kind": "count",
@@ -288,6 +290,7 @@ def build_payload(
         range_start=resolved.time_range.start.astimezone(zone).isoformat(),
         range_end=resolved.time_range.end.astimezone(zone).isoformat(),
         granularity=resolved.granularity.value,
+        granularities=[g.value for g in resolved.granularities],
         currency=shown,
         currencies=currencies,
         kind=kind,

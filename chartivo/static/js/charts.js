@@ -322,6 +322,18 @@
 
     function syncCustom() { if (custom) custom.hidden = range.value !== "custom"; }
 
+    // Only the granularities that fit the range can be picked (no one-point charts, at
+    // most 744 periods): the preview says which.
+    function offerGranularities(fitting, drawnAt) {
+      var select = form.querySelector("[name=granularity]");
+      if (!select || !fitting.length) return;
+      Array.prototype.forEach.call(select.options, function (option) {
+        option.disabled = fitting.indexOf(option.value) < 0;
+      });
+      // The preview is drawn at the nearest one that fits: the form says the same.
+      if (fitting.indexOf(select.value) < 0 && drawnAt) select.value = drawnAt;
+    }
+
     function refresh() {
       if (!metric()) return;
       var params = new URLSearchParams(new FormData(form));
@@ -337,6 +349,12 @@
         .then(function (payload) {
           if (!payload) return;
           renderStatus(status, payload);
+          offerGranularities(payload.granularities || [], payload.granularity);
+          if (payload.note) {
+            var why = document.createElement("p");
+            why.textContent = payload.note;
+            status.appendChild(why);
+          }
           var type = (form.querySelector("[name=chart_type]:checked") || {}).value || "line";
           var others = (payload.currencies || []).length - 1;
           if (payload.currency && others > 0) {
