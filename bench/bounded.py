@@ -162,11 +162,13 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> None:
                     ("CSV", f"{base}/charts/{chart_id}/export.csv?{query}"),
                 ]
         sizes: dict[str, tuple[int, str]] = {}
+        raw: dict[str, int] = {}
         for kind, url in urls:
             _, size, status = get(url, session)
             assert status == 200, (url, status)
             if size > sizes.get(kind, (0, ""))[0]:
                 sizes[kind] = (size, url.split("/charts/")[1])
+                raw[kind] = get(url, session, gzip=False)[1]
         load_before = load_average()
         times, health = load(urls, session, args, env)
         rss_before = worker_rss(server)
@@ -175,7 +177,7 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    report(args, sizes, times, health, rss_before, rss_after, load_before)
+    report(args, sizes, raw, times, health, rss_before, rss_after, load_before)
 
 
 def load(
@@ -241,6 +243,7 @@ def previews(base: str, session: str, count: int) -> None:
 def report(
     args: argparse.Namespace,
     sizes: dict[str, tuple[int, str]],
+    raw: dict[str, int],
     times: dict[str, list[float]],
     health: list[float],
     rss_before: list[float],
@@ -258,6 +261,9 @@ def report(
         p95 = percentile(ms, 95)
         worst_p95 = max(worst_p95, p95)
         size, where = sizes[kind]
+        print(
+            f"{kind}: largest {size / 1024:.0f} KB on the wire ({raw[kind] / 1024:.0f} KB unpacked)"
+        )
         print(
             f"{kind:14} largest {size / 1024:7.0f} KB ({where[:70]})  {len(ms):5d} requests  "
             f"p50 {percentile(ms, 50):5.0f} ms  p95 {p95:5.0f} ms"

@@ -6,7 +6,10 @@ is formatted here from exact integers in the reader's locale.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Literal
+
+from django.utils.safestring import SafeString, mark_safe
 
 from chartivo.charts.payloads import currency_order, drawn_series, marked_labels
 from chartivo.charts.query import ChartFigures, ResolvedSpec
@@ -120,6 +123,18 @@ class FigureTable:
     caption: str
     columns: list[str]
     rows: list[FigureRow]
+
+    def body_html(self) -> SafeString:
+        """The rows as HTML: thousands of cells, written here rather than by a template
+        loop, which would take ten times as long."""
+        lines = []
+        for row in self.rows:
+            cells = "".join(f'<td class="num">{escape(figure)}</td>' for figure in row.figures)
+            lines.append(
+                f'<tr><th scope="row"><time datetime="{escape(row.period_start)}">'
+                f"{escape(row.label)}</time></th>{cells}</tr>"
+            )
+        return mark_safe("".join(lines))  # noqa: S308 - every value is escaped above
 
 
 @dataclass(frozen=True)

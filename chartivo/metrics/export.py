@@ -37,15 +37,11 @@ def _display(series: Series, value: int) -> str:
 def iter_csv_rows(chart: ChartData) -> Iterator[list[str]]:
     """The header, then one row per period and series (periods first, series in order)."""
     yield list(CSV_HEADER)
+    labels = [(series, series.currency.upper(), series.name) for series in chart.series]
     for index, start in enumerate(chart.periods):
         stamp = start.isoformat()  # e.g. 2026-11-01T00:00:00-04:00: the offset is the zone's
-        for series in chart.series:
-            yield [
-                stamp,
-                series.currency.upper(),
-                series.name,
-                _plain(series, series.values[index]),
-            ]
+        for series, currency, name in labels:
+            yield [stamp, currency, name, _plain(series, series.values[index])]
 
 
 def csv_rows(chart: ChartData) -> list[list[str]]:
