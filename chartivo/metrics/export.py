@@ -48,6 +48,32 @@ def csv_rows(chart: ChartData) -> list[list[str]]:
     return list(iter_csv_rows(chart))
 
 
+def _field(text: str) -> str:
+    """One CSV field as ``csv.writer`` writes it (RFC 4180): quoted only when it must be."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_text(chart: ChartData, *, rows_per_chunk: int = 2000) -> Iterator[str]:
+    """``iter_csv_rows`` as CSV text in chunks, for streaming: the same bytes
+    ``csv.writer`` would write, a few times faster (a month by the hour of a wide
+    breakdown is tens of thousands of rows)."""
+    lines = [",".join(CSV_HEADER) + "\r\n"]
+    heads = [
+        (series, f"{_field(series.currency.upper())},{_field(series.name)},")
+        for series in chart.series
+    ]
+    for index, start in enumerate(chart.periods):
+        stamp = start.isoformat() + ","
+        for series, head in heads:
+            lines.append(f"{stamp}{head}{_plain(series, series.values[index])}\r\n")
+        if len(lines) >= rows_per_chunk:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
+
+
 def _offset(start: datetime) -> str:
     return "UTC" + start.isoformat(timespec="seconds")[19:]  # "UTC-04:00"
 
