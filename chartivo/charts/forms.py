@@ -137,6 +137,11 @@ class ChartForm(forms.ModelForm[Chart]):
         if not cleaned.get("name"):
             cleaned["name"] = METRICS[cleaned["metric"]].label
         cleaned["compare"] = cleaned.get("compare") or "none"
+        # Stored as tzdata spells it; a chart that follows the dashboard keeps its own for
+        # when it stops following.
+        cleaned["time_zone"] = (
+            cleaned.get("time_zone") or "UTC" if spec.follows_dashboard else resolved.zone.key
+        )
         return cleaned
 
 
