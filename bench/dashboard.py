@@ -244,7 +244,9 @@ def measure(args: argparse.Namespace, env: dict[str, str], url: str) -> None:
         wait_http(f"{base}/healthz", server)
         urls = chart_urls(base, setup["charts"])
         sessions = setup["sessions"]
-        get(f"{base}/", sessions[0])  # each worker imports its code once: not a first view
+        # Each web process loads its code, templates and zone data at its first request:
+        # that is a process starting, not a first view after a sync. Warm them all.
+        warm(urls[:2], sessions[:10], 5)
         load_before = load_average()
         # A sync has just finished: every figure is computed at its first view.
         run_child([PYTHON, str(BENCH / "dashboard_seed.py"), "--synced-now"], env)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import datetime
 
+from django import db
 from django.utils import timezone
 
 from chartivo.charts import cache
@@ -61,17 +63,41 @@ def drawings(
     resolved = [_resolve(spec, now) for spec in specs]
     keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
     found = cache.get_many([key for key in keys if key is not None])
-    computed: dict[str, ChartFigures] = {}
+    missing = [
+        index
+        for index, (resolution, key) in enumerate(zip(resolved, keys, strict=True))
+        if (key is None or key not in found) and isinstance(resolution, ResolvedSpec)
+    ]
+    fresh: dict[int, ChartFigures] = {}
+    if connection is not None:
+        fresh = _compute(connection.pk, {i: resolved[i] for i in missing})  # type: ignore[misc]
     results = []
-    for spec, resolution, key in zip(specs, resolved, keys, strict=True):
-        figures = found.get(key) if key is not None else None
-        if figures is None and isinstance(resolution, ResolvedSpec) and connection is not None:
-            figures = chart_figures(connection.pk, resolution)
-            if key is not None:
-                computed[key] = figures
+    for index, (spec, resolution, key) in enumerate(zip(specs, resolved, keys, strict=True)):
+        figures = fresh.get(index) or (found.get(key) if key is not None else None)
         results.append(Drawing(spec, resolution, figures))
-    cache.set_many(computed)
+    cache.set_many({keys[i]: f for i, f in fresh.items() if keys[i] is not None})  # type: ignore[misc]
     return results
+
+
+# Home's first view after a sync computes a dozen charts. On PostgreSQL they are asked
+# for a few at a time, each on a connection of its own, so that both cores of the
+# database work on them (outside a transaction only: another connection could not see
+# what this one has not committed).
+PARALLEL_QUERIES = 3
+
+
+def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, ChartFigures]:
+    if len(pending) < 2 or db.connection.vendor != "postgresql" or db.connection.in_atomic_block:
+        return {i: chart_figures(connection_id, r) for i, r in pending.items()}
+
+    def in_thread(resolved: ResolvedSpec) -> ChartFigures:
+        try:
+            return chart_figures(connection_id, resolved)
+        finally:
+            db.connections.close_all()  # this thread's own connection ends with it
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+        return dict(zip(pending, pool.map(in_thread, pending.values()), strict=True))
 
 
 def drawing(
