@@ -119,14 +119,17 @@ class ChartForm(forms.ModelForm[Chart]):
         if self.errors:
             return cleaned
         spec = self.spec()
-        if spec.follows_dashboard and self.dashboard is not None:
+        # A chart that follows the dashboard is drawn at the granularity nearest its own
+        # that fits whatever range the dashboard shows: any granularity may be saved.
+        follows = spec.follows_dashboard
+        if follows and self.dashboard is not None:
             spec = with_range(spec, self.dashboard)
         try:
             resolved = resolve(spec, now=timezone.now())
         except SpecError as error:
             raise forms.ValidationError(str(error)) from None
         asked = Granularity(cleaned["granularity"])
-        if not spec.follows_dashboard and asked not in resolved.granularities:
+        if not follows and asked not in resolved.granularities:
             offered = ", ".join(g.value for g in resolved.granularities)
             self.add_error(
                 "granularity",
@@ -140,7 +143,7 @@ class ChartForm(forms.ModelForm[Chart]):
         # Stored as tzdata spells it; a chart that follows the dashboard keeps its own for
         # when it stops following.
         cleaned["time_zone"] = (
-            cleaned.get("time_zone") or "UTC" if spec.follows_dashboard else resolved.zone.key
+            cleaned.get("time_zone") or "UTC" if follows else resolved.zone.key
         )
         return cleaned
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -209,25 +210,40 @@ def test_a_card_brand_has_the_same_colour_in_every_currency(
     assert compared, "no brand was drawn in two currencies"
 
 
+def _objects(page: Page, api_base: str, key: str, resource: str) -> list[dict[str, Any]]:
+    answer = page.request.get(
+        f"{api_base}/v1/{resource}",
+        params={"limit": 100},
+        headers={"Authorization": f"Bearer {key}"},
+    ).json()
+    assert not answer["has_more"], "more than one page: this test reads only one"
+    data: list[dict[str, Any]] = answer["data"]
+    return data
+
+
+def _days(objects: list[dict[str, Any]]) -> set[date]:
+    return {datetime.fromtimestamp(int(o["created"]), UTC).date() for o in objects}
+
+
 def test_zero_is_a_value_and_no_data_is_kept_for_a_range_without_activity(
     browsing: Browsing, stripe_api: Any
 ) -> None:
     quiet = stripe_api.control.create_account(
-        seed="no disputes", charges=40, days=5, end=int(time.time()) - 12 * 86_400
+        seed="quiet fortnight", charges=40, days=5, end=int(time.time()) - 12 * 86_400
     )
-    disputes = browsing.page.request.get(
-        f"{stripe_api.api_base}/v1/disputes",
-        headers={"Authorization": f"Bearer {quiet.keys['secret']}"},
-    ).json()["data"]
-    assert disputes == [], "this account was meant to have no disputes"
-    guide = _connected(browsing, Secret("restricted", quiet.keys["restricted"]), "mary@example.com")
+    secret = quiet.keys["secret"]
     page = browsing.page
+    # A day with charges and no dispute opened, found from the account's own objects.
+    charge_days = _days(_objects(page, stripe_api.api_base, secret, "charges"))
+    dispute_days = _days(_objects(page, stripe_api.api_base, secret, "disputes"))
+    quiet_day = min(charge_days - dispute_days)
+    guide = _connected(browsing, Secret("restricted", quiet.keys["restricted"]), "mary@example.com")
 
-    _new_chart(guide, "Disputes", name="No disputes", date_range="Last 30 days")
+    page.goto(browsing.url(f"/?range=custom&from={quiet_day}&to={quiet_day}&tz=UTC&compare=none"))
+    _new_chart(guide, "Disputes", name="No disputes", date_range="Dashboard range")
     expect(page.get_by_text("0 disputes in this range.")).to_be_visible()
     expect(page.get_by_text("No Data", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
-
     browsing.shots.take("zero is a value")
 
     # Activity ended twelve days ago: over the last 7 days there is none at all.
