@@ -258,6 +258,17 @@ def test_deleting_a_chart_asks_first_and_can_be_undone(
     guide = _connected(browsing, stripe_keys["restricted"], "rosalind@example.com")
     page = browsing.page
     _new_chart(guide, "Customers", name="Doomed")
+    # Duplicated, then the copy's card made wide on Home (and kept so).
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_role("heading", name="Doomed (copy)", level=1)).to_be_visible()
+    guide.home_by_logo()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Make Doomed (copy) wider").click()
+    expect(page.get_by_role("button", name="Make Doomed (copy) narrower")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("button", name="Make Doomed (copy) narrower")).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Doomed Customers")).click()
+    expect(page.get_by_role("heading", name="Doomed", level=1)).to_be_visible()
     page.get_by_role("button", name="Delete chart").click()
     dialog = page.get_by_role("dialog", name="Delete “Doomed”?")
     expect(dialog).to_be_visible()
@@ -270,10 +281,11 @@ def test_deleting_a_chart_asks_first_and_can_be_undone(
     dialog.get_by_role("button", name="Delete chart").click()
     expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Chart “Doomed” deleted.")).to_be_visible()
-    expect(_card(page, "Doomed")).to_have_count(0)
+    original = page.get_by_role("link", name=re.compile("^Doomed Customers"))
+    expect(original).to_have_count(0)
     page.get_by_role("button", name="Undo").click()
     expect(page.get_by_text("Chart “Doomed” is back.")).to_be_visible()
-    expect(_card(page, "Doomed")).to_have_count(1)
+    expect(original).to_have_count(1)
 
 
 def test_removing_and_replacing_the_key_ask_first_and_name_what_is_discarded(
