@@ -142,9 +142,7 @@ class ChartForm(forms.ModelForm[Chart]):
         cleaned["compare"] = cleaned.get("compare") or "none"
         # Stored as tzdata spells it; a chart that follows the dashboard keeps its own for
         # when it stops following.
-        cleaned["time_zone"] = (
-            cleaned.get("time_zone") or "UTC" if follows else resolved.zone.key
-        )
+        cleaned["time_zone"] = cleaned.get("time_zone") or "UTC" if follows else resolved.zone.key
         return cleaned
 
 
