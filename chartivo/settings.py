@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The app's own 404 and 500 pages in debug mode too (chartivo/charts/errors.py).
+    "chartivo.charts.errors.AppErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "chartivo.urls"
@@ -374,3 +376,7 @@ if REDIS_URL:
             "KEY_PREFIX": "chartivo",
         }
     }
+# Without Redis, each web process keeps at most this many megabytes of chart figures.
+CHART_CACHE_MB = env_int("CHARTIVO_CHART_CACHE_MB", 32, minimum=1, maximum=4096)
+# New Chart previews a user may ask for per minute (each one reads aggregates).
+PREVIEWS_PER_MINUTE = env_int("CHARTIVO_PREVIEWS_PER_MINUTE", 60, minimum=1)

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from chartivo.charts import errors
 from chartivo.ops import views as ops
 
 urlpatterns = [
@@ -9,3 +10,7 @@ urlpatterns = [
     path("integrations/", include("chartivo.integrations.stripe.urls")),
     path("", include("chartivo.charts.urls")),
 ]
+
+handler404 = errors.not_found
+handler403 = errors.forbidden
+handler500 = errors.server_error

@@ -1,4 +1,4 @@
-"""A saved chart: what to draw (metric, measure, breakdown) and how (range, zone, type)."""
+"""Saved charts (what to draw and how) and each user's dashboard range."""
 
 from __future__ import annotations
 
@@ -7,27 +7,35 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from chartivo.charts.query import FOLLOW_DASHBOARD, SPEC_FIELDS, ChartSpec, ViewRange, build_spec
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.metrics.periods import Granularity, RangePreset
+from chartivo.metrics.windows import COMPARE_LABELS, Compare
+
+RANGE_LABELS = [
+    (RangePreset.TODAY.value, "Today"),
+    (RangePreset.YESTERDAY.value, "Yesterday"),
+    (RangePreset.LAST_7_DAYS.value, "Last 7 days"),
+    (RangePreset.LAST_30_DAYS.value, "Last 30 days"),
+    (RangePreset.THIS_MONTH.value, "This month"),
+    (RangePreset.LAST_MONTH.value, "Last month"),
+    (RangePreset.CUSTOM.value, "Custom"),
+]
+COMPARE_CHOICES = [(mode.value, label) for mode, label in COMPARE_LABELS.items()]
 
 
 class Chart(models.Model):
     SOURCE_CHOICES: ClassVar = [("stripe", "Stripe")]
     METRIC_CHOICES: ClassVar = [(m.key, m.label) for m in METRICS.values()]
-    RANGE_CHOICES: ClassVar = [
-        (RangePreset.TODAY.value, "Today"),
-        (RangePreset.LAST_7_DAYS.value, "Last 7 days"),
-        (RangePreset.LAST_30_DAYS.value, "Last 30 days"),
-        (RangePreset.THIS_MONTH.value, "This month"),
-        (RangePreset.CUSTOM.value, "Custom"),
-    ]
+    RANGE_CHOICES: ClassVar = [(FOLLOW_DASHBOARD, "Dashboard range"), *RANGE_LABELS]
     GRANULARITY_CHOICES: ClassVar = [
         (Granularity.HOUR.value, "Hour"),
         (Granularity.DAY.value, "Day"),
         (Granularity.WEEK.value, "Week"),
         (Granularity.MONTH.value, "Month"),
     ]
-    TYPE_CHOICES: ClassVar = [("line", "Line"), ("bar", "Bar")]
+    TYPE_CHOICES: ClassVar = [("line", "Line"), ("bar", "Bar"), ("area", "Area")]
+    WIDTH_CHOICES: ClassVar = [("normal", "Normal"), ("wide", "Wide")]
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charts"
@@ -42,12 +50,53 @@ class Chart(models.Model):
     custom_end = models.DateField(null=True, blank=True)
     granularity = models.CharField(max_length=8, choices=GRANULARITY_CHOICES, default="day")
     time_zone = models.CharField(max_length=64, default="UTC")
+    compare = models.CharField(
+        max_length=16,
+        choices=COMPARE_CHOICES,
+        default=Compare.NONE.value,
+        db_default=Compare.NONE.value,
+    )
     chart_type = models.CharField(max_length=8, choices=TYPE_CHOICES, default="line")
+    # Home's order (smallest first) and how wide its card is.
+    position = models.IntegerField(default=0, db_default=0)
+    width = models.CharField(
+        max_length=8, choices=WIDTH_CHOICES, default="normal", db_default="normal"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A deleted chart is kept for a while so that its deletion can be undone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering: ClassVar = ["-created_at", "-pk"]
+        ordering: ClassVar = ["position", "-created_at", "-pk"]
         indexes: ClassVar = [models.Index(fields=["owner", "-created_at"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def spec(self) -> ChartSpec:
+        return build_spec({name: getattr(self, name) for name in SPEC_FIELDS})
+
+
+class DashboardPreference(models.Model):
+    """The range, zone and comparison Home shows a user, remembered between visits."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_preference"
+    )
+    range_preset = models.CharField(
+        max_length=16, choices=RANGE_LABELS, default=RangePreset.LAST_7_DAYS.value
+    )
+    custom_start = models.DateField(null=True, blank=True)
+    custom_end = models.DateField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    compare = models.CharField(
+        max_length=16, choices=COMPARE_CHOICES, default=Compare.PREVIOUS_PERIOD.value
+    )
+
+    def __str__(self) -> str:
+        return f"Dashboard of {self.user_id}"
+
+    def view(self) -> ViewRange:
+        return ViewRange(
+            self.range_preset, self.custom_start, self.custom_end, self.time_zone, self.compare
+        )

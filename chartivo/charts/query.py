@@ -1,22 +1,29 @@
 """From a chart's definition to its numbers: catalogue + aggregate store + series.
 
-The only code that turns "Refunds by reason, last 7 days, weekly, in Asia/Kolkata" into
-queries over the aggregates. It reads nothing from Stripe.
+The only code that turns "Refunds by reason, last 7 days, weekly, in Asia/Kolkata,
+against the previous period" into one query over the aggregates. It reads nothing from
+Stripe.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import QuerySet, Sum
 
-from chartivo.integrations.stripe.catalogue import METRICS, Breakdown, Measure, Metric, Part
-from chartivo.metrics.models import Aggregate
+from chartivo.charts.labels import value_name
+from chartivo.integrations.stripe.catalogue import (
+    METRICS,
+    RESOURCES,
+    Breakdown,
+    Measure,
+    Metric,
+    Part,
+)
 from chartivo.metrics.periods import (
     Granularity,
     RangeError,
@@ -26,7 +33,19 @@ from chartivo.metrics.periods import (
     resolve_range,
     unix_seconds,
 )
+from chartivo.metrics.queries import Group, Quantity, Window, any_activity, sums_by_period
 from chartivo.metrics.series import BucketRow, ChartData, build_chart
+from chartivo.metrics.windows import (
+    MAX_PERIODS,
+    Compare,
+    Compared,
+    Unavailable,
+    compared_range,
+    granularities_for,
+    nearest_granularity,
+)
+
+FOLLOW_DASHBOARD = "dashboard"  # a chart's range that follows Home's range, zone and comparison
 
 
 class SpecError(ValueError):
@@ -43,6 +62,63 @@ class ChartSpec:
     custom_end: date | None = None
     granularity: str = Granularity.DAY.value
     time_zone: str = "UTC"
+    compare: str = Compare.NONE.value
+
+    @property
+    def follows_dashboard(self) -> bool:
+        return self.range_preset == FOLLOW_DASHBOARD
+
+
+@dataclass(frozen=True)
+class ViewRange:
+    """A range, zone and comparison as Home or a chart page's address gives them."""
+
+    range_preset: str
+    custom_start: date | None
+    custom_end: date | None
+    time_zone: str
+    compare: str
+
+
+SPEC_FIELDS = (
+    "metric",
+    "measure",
+    "breakdown",
+    "range_preset",
+    "custom_start",
+    "custom_end",
+    "granularity",
+    "time_zone",
+    "compare",
+)
+
+
+def build_spec(values: Mapping[str, Any]) -> ChartSpec:
+    """The one way a spec is made: from a form's cleaned data, a saved chart's fields or a
+    chart page's address (each a mapping of ``SPEC_FIELDS``)."""
+    return ChartSpec(
+        metric=str(values.get("metric") or ""),
+        measure=str(values.get("measure") or ""),
+        breakdown=str(values.get("breakdown") or ""),
+        range_preset=str(values.get("range_preset") or RangePreset.LAST_30_DAYS.value),
+        custom_start=values.get("custom_start"),
+        custom_end=values.get("custom_end"),
+        granularity=str(values.get("granularity") or Granularity.DAY.value),
+        time_zone=str(values.get("time_zone") or "UTC").strip(),
+        compare=str(values.get("compare") or Compare.NONE.value),
+    )
+
+
+def with_range(spec: ChartSpec, view: ViewRange) -> ChartSpec:
+    """``spec`` drawn over ``view``'s range, zone and comparison."""
+    return replace(
+        spec,
+        range_preset=view.range_preset,
+        custom_start=view.custom_start,
+        custom_end=view.custom_end,
+        time_zone=view.time_zone,
+        compare=view.compare,
+    )
 
 
 @dataclass(frozen=True)
@@ -53,6 +129,10 @@ class ResolvedSpec:
     zone: ZoneInfo
     granularity: Granularity
     time_range: TimeRange
+    preset: RangePreset
+    granularities: tuple[Granularity, ...]  # the ones that fit the range
+    comparison: Compared | Unavailable | None
+    granularity_note: str  # why the chart is not drawn at the granularity it asked for
 
 
 def resolve(spec: ChartSpec, *, now: datetime) -> ResolvedSpec:
@@ -66,10 +146,13 @@ def resolve(spec: ChartSpec, *, now: datetime) -> ResolvedSpec:
     if spec.breakdown and breakdown is None:
         raise SpecError(f"{metric.label} cannot be broken down by “{spec.breakdown}”.")
     try:
-        granularity = Granularity(spec.granularity)
+        asked = Granularity(spec.granularity)
         preset = RangePreset(spec.range_preset)
+        compare = Compare(spec.compare)
     except ValueError:
-        raise SpecError("Choose a date range and a granularity from the lists.") from None
+        raise SpecError(
+            "Choose a date range, a granularity and a comparison from the lists."
+        ) from None
     try:
         zone = parse_zone(spec.time_zone)
         time_range = resolve_range(
@@ -82,7 +165,33 @@ def resolve(spec: ChartSpec, *, now: datetime) -> ResolvedSpec:
         )
     except RangeError as error:
         raise SpecError(str(error)) from None
-    return ResolvedSpec(metric, measure, breakdown, zone, granularity, time_range)
+    offered = granularities_for(time_range, zone)
+    comparison = compared_range(
+        preset, time_range, zone=zone, mode=compare, history_days=settings.HISTORY_DAYS, now=now
+    )
+    granularity = nearest_granularity(asked, offered)
+    note = ""
+    if granularity != asked:
+        coarser = _ORDER.index(asked) > _ORDER.index(granularity)
+        note = (
+            f"Drawn by {granularity.value}: by {asked.value} this range would have "
+            f"{'a single period' if coarser else f'more than {MAX_PERIODS} periods'}."
+        )
+    return ResolvedSpec(
+        metric=metric,
+        measure=measure,
+        breakdown=breakdown,
+        zone=zone,
+        granularity=granularity,
+        time_range=time_range,
+        preset=preset,
+        granularities=tuple(offered),
+        comparison=comparison,
+        granularity_note=note,
+    )
+
+
+_ORDER = list(Granularity)
 
 
 def series_names(resolved: ResolvedSpec) -> dict[str, str]:
@@ -100,20 +209,6 @@ def _default_name(metric: Metric, measure: Measure) -> str:
     return measure.label
 
 
-_VALUE_NAMES = {
-    ("brand", ""): "No card",
-    ("reason", ""): "No reason given",
-}
-
-
-def value_name(breakdown: Breakdown, value: str) -> str:
-    if (breakdown.key, value) in _VALUE_NAMES:
-        return _VALUE_NAMES[(breakdown.key, value)]
-    if not value:
-        return "None"
-    return value.replace("_", " ").capitalize()
-
-
 def _parts(resolved: ResolvedSpec) -> list[Part]:
     if resolved.breakdown is not None and resolved.breakdown.dimension == "parts":
         return [
@@ -125,72 +220,103 @@ def _parts(resolved: ResolvedSpec) -> list[Part]:
     return list(resolved.measure.parts)
 
 
-def bucket_rows(connection_id: int, resolved: ResolvedSpec) -> list[BucketRow]:
+def _quantity(part: Part, lifted: bool) -> Quantity:
+    if lifted:
+        return Quantity(part.resource, part.column)
+    return Quantity(part.resource, part.column, part.where_dim1, part.exclude_dim1)
+
+
+@dataclass(frozen=True)
+class ChartFigures:
+    """A chart's numbers: its range, the range it is compared with, and how busy each
+    currency was (objects behind the chart), all from one query."""
+
+    current: ChartData
+    previous: ChartData | None
+    comparison: Compared | Unavailable | None
+    # Per (currency, series key): the total up to the comparison's cut (the range without
+    # its last, incomplete 15 minutes when it is in progress).
+    current_to_cut: dict[tuple[str, str], int]
+    activity: dict[str, int]  # upper-case currency -> objects
+    any_activity: bool  # did the account have any Stripe activity in the range at all
+
+
+def _windows(resolved: ResolvedSpec) -> list[Window]:
     lo = unix_seconds(resolved.time_range.start)
     hi = unix_seconds(resolved.time_range.end)
-    breakdown = resolved.breakdown
-    split = breakdown.dimension if breakdown and breakdown.dimension != "parts" else None
-    lifted = breakdown is not None and breakdown.lifts_filter
+    comparison = resolved.comparison
+    if not isinstance(comparison, Compared):
+        return [Window(lo, hi)]
+    cut = unix_seconds(comparison.current.end)
+    previous = comparison.previous
+    windows = [Window(lo, cut), Window(unix_seconds(previous.start), unix_seconds(previous.end))]
+    if cut < hi:
+        windows.append(Window(cut, hi))
+    return [w for w in windows if w.lo < w.hi]
+
+
+def _rows(groups: list[Group], parts: list[Part], split: bool) -> list[BucketRow]:
     rows: list[BucketRow] = []
-    for part in _parts(resolved):
-        query = Aggregate.objects.filter(
-            connection_id=connection_id, resource=part.resource, bucket__gte=lo, bucket__lt=hi
-        )
-        if part.where_dim1 is not None and not lifted:
-            query = query.filter(dim1__in=part.where_dim1)
-        if part.exclude_dim1 and not lifted:
-            query = query.exclude(dim1__in=part.exclude_dim1)
-        group = ["bucket", "currency", *([split] if split else [])]
-        summed = query.values(*group).annotate(value=Sum(part.column)).values_list(*group, "value")
-        for values in _raw_rows(summed):
-            key = str(values[2]) if split else part.series_key
-            rows.append(BucketRow(int(values[0]), str(values[1]), key, int(values[-1] or 0)))
+    for group in groups:
+        for index, part in enumerate(parts):
+            if group.objects[index]:
+                key = group.split if split else part.series_key
+                rows.append(BucketRow(group.bucket, group.currency, key, group.values[index]))
     return rows
 
 
-def _raw_rows(query: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
-    """The query's rows as the driver returns them. A chart reads thousands of rows, and
-    Django's per-value converters cost a quarter of its time; the loop above converts."""
-    sql, params = query.query.sql_with_params()
-    with connections[query.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
-def currency_activity(connection_id: int, resolved: ResolvedSpec) -> dict[str, int]:
-    """How many objects of the chart's resource each currency had in the range.
-
-    A chart opens on its busiest currency (the business's main one): amounts in different
-    currencies cannot be compared, but how many charges or refunds each saw can.
-    """
-    part = resolved.measure.parts[0]
-    rows = (
-        Aggregate.objects.filter(
-            connection_id=connection_id,
-            resource=part.resource,
-            bucket__gte=unix_seconds(resolved.time_range.start),
-            bucket__lt=unix_seconds(resolved.time_range.end),
+def chart_figures(connection_id: int | None, resolved: ResolvedSpec) -> ChartFigures:
+    parts = _parts(resolved)
+    breakdown = resolved.breakdown
+    split = breakdown.dimension if breakdown and breakdown.dimension != "parts" else None
+    lifted = breakdown is not None and breakdown.lifts_filter
+    windows = _windows(resolved)
+    groups = (
+        sums_by_period(
+            connection_id,
+            [_quantity(part, lifted) for part in parts],
+            windows,
+            zone=resolved.zone,
+            granularity=resolved.granularity,
+            split=split,
         )
-        .values("currency")
-        .annotate(seen=Sum("count"))
-        .values_list("currency", "seen")
+        if connection_id is not None
+        else []
     )
-    # Upper-case, as the chart payload names currencies.
-    return {str(currency).upper(): int(seen or 0) for currency, seen in rows}
-
-
-def chart_data(connection_id: int | None, resolved: ResolvedSpec) -> ChartData:
-    rows = bucket_rows(connection_id, resolved) if connection_id is not None else []
+    rows = _rows(groups, parts, split is not None)
     names = series_names(resolved)
-    if resolved.breakdown is not None and resolved.breakdown.dimension != "parts":
-        breakdown = resolved.breakdown
-        keys = {row.series_key for row in rows}
-        names.update({key: value_name(breakdown, key) for key in keys})
-    return build_chart(
-        rows,
-        time_range=resolved.time_range,
-        zone=resolved.zone,
-        granularity=resolved.granularity,
-        kind=resolved.measure.kind,
-        series_names=names,
+    if breakdown is not None and split is not None:
+        names.update({row.series_key: value_name(breakdown.key, row.series_key) for row in rows})
+    kind = resolved.measure.kind
+
+    def chart(time_range: TimeRange) -> ChartData:
+        return build_chart(
+            rows,
+            time_range=time_range,
+            zone=resolved.zone,
+            granularity=resolved.granularity,
+            kind=kind,
+            series_names=names,
+        )
+
+    current = chart(resolved.time_range)
+    comparison = resolved.comparison
+    previous = chart(comparison.previous) if isinstance(comparison, Compared) else None
+    to_cut: dict[tuple[str, str], int] = {}
+    if isinstance(comparison, Compared):
+        cut = unix_seconds(comparison.current.end)
+        lo = unix_seconds(resolved.time_range.start)
+        for row in rows:
+            if lo <= row.bucket < cut:
+                key = (row.currency, row.series_key)
+                to_cut[key] = to_cut.get(key, 0) + row.value
+    activity: dict[str, int] = {}
+    lo, hi = unix_seconds(resolved.time_range.start), unix_seconds(resolved.time_range.end)
+    for group in groups:
+        if lo <= group.bucket < hi:
+            code = group.currency.upper()
+            activity[code] = activity.get(code, 0) + max(group.objects)
+    active = bool(current.series) or (
+        connection_id is not None and any_activity(connection_id, list(RESOURCES), Window(lo, hi))
     )
+    return ChartFigures(current, previous, comparison, to_cut, activity, active)

@@ -1,93 +1,221 @@
-"""Home, New Chart and the chart page (SPEC §1.4–1.6). Views read aggregates only."""
+"""Home (the dashboard), New Chart and the chart page. Views read aggregates only."""
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache as django_cache
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from chartivo.accounts.models import User
-from chartivo.charts.forms import ChartForm
-from chartivo.charts.models import Chart
-from chartivo.charts.payloads import payload, payloads
-from chartivo.charts.presentation import figure_tables, headline, series_by_currency
-from chartivo.charts.query import ChartSpec, SpecError, chart_data, resolve
+from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
+from chartivo.charts.figures import Drawing, drawing, drawings
+from chartivo.charts.forms import ChartForm, ViewRangeForm
+from chartivo.charts.headlines import currencies_of, headline_views
+from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
+from chartivo.charts.payloads import build_payload, span_text, state_of
+from chartivo.charts.presentation import card_summary
+from chartivo.charts.query import FOLLOW_DASHBOARD, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import status_of
-from chartivo.metrics.export import csv_rows
-from chartivo.metrics.periods import zone_names
+from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.metrics.money import reader_locale
+from chartivo.metrics.periods import RangeError, TimeRange, zone_names
+from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
 
 HOME_PAGE_SIZE = 24
+_RANGE_NAMES = dict(RANGE_LABELS)
 
 
-def _user(request: HttpRequest) -> User:
+def user_of(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _connection(user: User) -> StripeConnection | None:
+def locale_of(request: HttpRequest) -> str:
+    return reader_locale(request.headers.get("Accept-Language", ""))
+
+
+def connection_of(user: User) -> StripeConnection | None:
     return StripeConnection.objects.filter(owner=user).first()
 
 
-def spec_of(chart: Chart) -> ChartSpec:
-    return ChartSpec(
-        metric=chart.metric,
-        measure=chart.measure,
-        breakdown=chart.breakdown,
-        range_preset=chart.range_preset,
-        custom_start=chart.custom_start,
-        custom_end=chart.custom_end,
-        granularity=chart.granularity,
-        time_zone=chart.time_zone,
+def preference_of(user: User) -> DashboardPreference:
+    preference, _ = DashboardPreference.objects.get_or_create(user=user)
+    return preference
+
+
+def shown_charts(user: User) -> QuerySet[Chart]:
+    return Chart.objects.filter(owner=user, deleted_at__isnull=True)
+
+
+def owned(request: HttpRequest, chart_id: int) -> Chart:
+    # Someone else's chart is a 404, exactly like one that does not exist.
+    return get_object_or_404(shown_charts(user_of(request)), pk=chart_id)
+
+
+def range_name(view: ViewRange) -> str:
+    if view.range_preset == "custom" and view.custom_start and view.custom_end:
+        return f"{view.custom_start:%Y-%m-%d} – {view.custom_end:%Y-%m-%d}"
+    return _RANGE_NAMES.get(view.range_preset, view.range_preset)
+
+
+def _query(view: ViewRange) -> str:
+    params = {"range": view.range_preset, "tz": view.time_zone, "compare": view.compare}
+    if view.range_preset == "custom" and view.custom_start and view.custom_end:
+        params.update(
+            {"from": f"{view.custom_start:%Y-%m-%d}", "to": f"{view.custom_end:%Y-%m-%d}"}
+        )
+    return urlencode(params)
+
+
+def _dashboard_context(
+    request: HttpRequest,
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
+    view: ViewRange,
+) -> dict[str, Any]:
+    locale = locale_of(request)
+    context: dict[str, Any] = {"headlines": [], "dashboard_error": ""}
+    try:
+        dashboard = dashboard_range(view, now=timezone.now())
+    except (RangeError, ValueError) as error:
+        context["dashboard_error"] = str(error)
+        return context
+    zone = ZoneInfo(dashboard.zone_name)
+    context["dashboard"] = dashboard
+    context["range_text"] = span_text(TimeRange(dashboard.time_range.start, dashboard.cut), zone)
+    comparison = dashboard.comparison
+    if isinstance(comparison, Unavailable):
+        context["comparison_message"] = comparison.message
+    elif isinstance(comparison, Compared):
+        label = COMPARE_LABELS[Compare(view.compare)]
+        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
+    if connection is None or sync is None:
+        return context
+    figures = cached_figures(connection, sync, dashboard)
+    currencies = [c.upper() for c in currencies_of(figures)]
+    asked = (request.GET.get("currency") or "").upper()
+    currency = asked if asked in currencies else (currencies[0] if currencies else "")
+    context.update(
+        headlines=headline_views(figures, currency.lower(), locale),
+        currency=currency,
+        currencies=currencies,
+        so_far=dashboard.time_range.so_far,
+        cut=dashboard.cut.astimezone(zone),
     )
+    return context
+
+
+def _card(
+    chart: Chart,
+    shown: Drawing,
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
+    locale: str,
+    view: ViewRange,
+) -> dict[str, Any]:
+    state, message, percent = state_of(shown, connection, sync)
+    resolved = shown.resolved
+    summary = None
+    if (
+        shown.figures is not None
+        and isinstance(resolved, ResolvedSpec)
+        and state in ("ready", "syncing")
+    ):
+        summary = card_summary(shown.figures, resolved, range_name(_spec_view(shown.spec)), locale)
+    return {
+        "chart": chart,
+        "state": state,
+        "message": message,
+        "percent": percent,
+        "summary": summary,
+        "trend_id": f"trend-{chart.pk}",
+        "trend": {"values": summary.trend} if summary else None,
+        "zone": resolved.zone.key if isinstance(resolved, ResolvedSpec) else shown.spec.time_zone,
+        "range": range_name(_spec_view(shown.spec)),
+        "follows": chart.range_preset == FOLLOW_DASHBOARD,
+        "so_far": isinstance(resolved, ResolvedSpec) and resolved.time_range.so_far,
+    }
+
+
+def _spec_view(spec: ChartSpec) -> ViewRange:
+    return ViewRange(
+        spec.range_preset, spec.custom_start, spec.custom_end, spec.time_zone, spec.compare
+    )
+
+
+def drawn_spec(chart: Chart, dashboard: ViewRange) -> ChartSpec:
+    """A saved chart's spec as drawn: over the dashboard's range if it follows it."""
+    spec = chart.spec()
+    return with_range(spec, dashboard) if spec.follows_dashboard else spec
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    connection = _connection(user)
+    user = user_of(request)
+    connection = connection_of(user)
     sync = status_of(connection) if connection else None
-    page = Paginator(user.charts.all(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    charts = list(page.object_list)
-    cards = [
-        {
-            "chart": chart,
-            "payload": card,
-            "headline": headline(card["chart"]) if card["chart"] else None,
-            "trend_id": f"trend-{chart.pk}",
-        }
-        for chart, card in zip(
-            charts, payloads([spec_of(c) for c in charts], connection, sync), strict=True
+    preference = preference_of(user)
+    form = ViewRangeForm(request.GET)
+    view = form.view_range(preference.view())
+    if form.given() and form.is_valid() and view != preference.view():
+        # Remembered: the next visit to Home opens on the range last looked at.
+        DashboardPreference.objects.filter(pk=preference.pk).update(
+            range_preset=view.range_preset,
+            custom_start=view.custom_start,
+            custom_end=view.custom_end,
+            time_zone=view.time_zone,
+            compare=view.compare,
         )
+    page = Paginator(shown_charts(user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    charts = list(page.object_list)
+    locale = locale_of(request)
+    shown = drawings([drawn_spec(c, view) for c in charts], connection, sync)
+    cards = [
+        _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
     ]
-    return render(
-        request,
-        "charts/home.html",
-        {"page": page, "cards": cards, "connection": connection, "sync": sync},
-    )
+    context = {
+        "page": page,
+        "cards": cards,
+        "connection": connection,
+        "sync": sync,
+        "view": view,
+        "view_query": _query(view),
+        "range_form": ViewRangeForm({**_as_params(view)}),
+        "range_name": range_name(view),
+        "zones": zone_names(),
+        "undo": _undo(request),
+        **_dashboard_context(request, connection, sync, view),
+    }
+    return render(request, "charts/home.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def new_chart(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    connection = _connection(user)
-    source = request.POST.get("source") or request.GET.get("source", "")
-    form = ChartForm(request.POST or None, initial={"metric": request.GET.get("metric")})
-    if request.method == "POST" and connection is not None and form.is_valid():
-        chart = form.save(commit=False)
-        chart.owner = user
-        chart.source = "stripe"
-        chart.save()
-        return redirect("chart_detail", chart_id=chart.pk)
+def _as_params(view: ViewRange) -> dict[str, str]:
+    return dict(parse_qsl(_query(view)))
+
+
+def _undo(request: HttpRequest) -> Chart | None:
+    chart_id = request.session.pop("undo_chart", None)
+    if chart_id is None:
+        return None
+    return Chart.objects.filter(
+        pk=chart_id, owner=user_of(request), deleted_at__isnull=False
+    ).first()
+
+
+def chart_form_context(form: ChartForm, connection: StripeConnection | None) -> dict[str, Any]:
+    """What New Chart and Edit chart share: the metrics with what the key lacks for each,
+    every metric's options for the page's script, and the zones to pick from."""
     sync = status_of(connection) if connection else None
     unavailable = dict(sync.availability.unavailable) if sync else {}
     metrics = [
@@ -106,92 +234,96 @@ def new_chart(request: HttpRequest) -> HttpResponse:
         }
         for m in METRICS.values()
     }
-    return render(
-        request,
-        "charts/new.html",
-        {
-            "form": form,
-            "source": source,
-            "connection": connection,
-            "metrics": metrics,
-            "catalogue": catalogue,
-            "zones": zone_names(),
-        },
-        status=400 if request.method == "POST" else 200,
+    return {
+        "form": form,
+        "connection": connection,
+        "metrics": metrics,
+        "catalogue": catalogue,
+        "zones": zone_names(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_chart(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    connection = connection_of(user)
+    source = request.POST.get("source") or request.GET.get("source", "")
+    dashboard = preference_of(user).view()
+    form = ChartForm(
+        request.POST or None, initial={"metric": request.GET.get("metric")}, dashboard=dashboard
     )
+    if request.method == "POST" and connection is not None and form.is_valid():
+        chart = form.save(commit=False)
+        chart.owner = user
+        chart.source = "stripe"
+        # A new chart goes first on Home, as the newest always did.
+        first = shown_charts(user).order_by("position").values_list("position", flat=True).first()
+        chart.position = (first or 0) - 1
+        chart.save()
+        return redirect("chart_detail", chart_id=chart.pk)
+    context = {**chart_form_context(form, connection), "source": source}
+    return render(
+        request, "charts/new.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+def _over_preview_limit(user: User) -> bool:
+    """Previews per user and minute: each one reads aggregates, and a script (or a held
+    key) could ask for thousands."""
+    key = f"preview-count:{user.pk}:{int(timezone.now().timestamp()) // 60}"
+    if settings.REDIS_URL:
+        try:
+            added = django_cache.add(key, 1, timeout=120)
+            count = 1 if added else django_cache.incr(key)
+        except Exception:  # no cache, no limit: the preview itself is bounded anyway
+            return False
+    else:
+        if len(_local_counts) > 10_000:  # old minutes: forget them
+            _local_counts.clear()
+        count = _local_counts[key] = _local_counts.get(key, 0) + 1
+    return count > settings.PREVIEWS_PER_MINUTE
+
+
+_local_counts: dict[str, int] = {}
 
 
 @login_required
 @require_GET
 def preview(request: HttpRequest) -> HttpResponse:
-    connection = _connection(_user(request))
-    form = ChartForm(request.GET)
+    user = user_of(request)
+    if _over_preview_limit(user):
+        return JsonResponse(
+            {"state": "limited", "message": "Too many previews at once: this one will follow."},
+            status=429,
+        )
+    connection = connection_of(user)
+    form = ChartForm(request.GET, dashboard=preference_of(user).view())
     if not form.is_valid():
+        # A form half filled in while someone types: answered quietly (not an error).
         errors = [str(e) for field in form.errors.values() for e in field]
-        return JsonResponse({"state": "invalid", "message": " ".join(errors)}, status=400)
+        return JsonResponse({"state": "invalid", "message": " ".join(errors)})
     sync = status_of(connection) if connection else None
-    return JsonResponse(payload(form.spec(), connection, sync))
-
-
-def _owned(request: HttpRequest, chart_id: int) -> Chart:
-    # Someone else's chart is a 404, exactly like one that does not exist.
-    return get_object_or_404(Chart, pk=chart_id, owner=_user(request))
+    spec = form.spec()
+    if spec.follows_dashboard:
+        spec = with_range(spec, preference_of(user).view())
+    shown = drawing(spec, connection, sync)
+    payload = build_payload(
+        shown,
+        connection,
+        sync,
+        locale=locale_of(request),
+        chart_type=form.cleaned_data.get("chart_type") or "line",
+    )
+    return JsonResponse(payload.to_json())
 
 
 @login_required
 @require_GET
-def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
-    chart = _owned(request, chart_id)
-    connection = _connection(_user(request))
-    sync = status_of(connection) if connection else None
-    shown = payload(spec_of(chart), connection, sync)
+def definitions(request: HttpRequest) -> HttpResponse:
+    """How every figure is counted (the same text as docs/metrics.md, from the code)."""
     return render(
         request,
-        "charts/detail.html",
-        {
-            "chart": chart,
-            "payload": shown,
-            "tables": figure_tables(shown["chart"], chart.name) if shown["chart"] else [],
-            "totals": series_by_currency(shown["chart"]) if shown["chart"] else [],
-            "connection": connection,
-            "sync": sync,
-            "metric": METRICS[chart.metric],
-        },
+        "charts/definitions.html",
+        {"headlines": HEADLINES, "metrics": list(METRICS.values())},
     )
-
-
-@login_required
-@require_GET
-def chart_data_json(request: HttpRequest, chart_id: int) -> HttpResponse:
-    chart = _owned(request, chart_id)
-    connection = _connection(_user(request))
-    sync = status_of(connection) if connection else None
-    return JsonResponse(payload(spec_of(chart), connection, sync))
-
-
-@login_required
-@require_GET
-def chart_csv(request: HttpRequest, chart_id: int) -> HttpResponse:
-    chart = _owned(request, chart_id)
-    connection = _connection(_user(request))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{slugify(chart.name) or 'chart'}-{timezone.now():%Y%m%d-%H%M}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    try:
-        resolved = resolve(spec_of(chart), now=timezone.now())
-    except SpecError as error:
-        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
-    data = chart_data(connection.pk if connection else None, resolved)
-    # Built in memory and written once: HttpResponse.write per row is slow for the
-    # ~20,000 rows of a month by the hour.
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(data))
-    response.write(buffer.getvalue())
-    return response
-
-
-@login_required
-@require_POST
-def chart_delete(request: HttpRequest, chart_id: int) -> HttpResponse:
-    _owned(request, chart_id).delete()
-    return redirect("home")

@@ -9,6 +9,7 @@ needs as numbers to draw the chart and never shows as text.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -33,16 +34,44 @@ def _display(series: Series, value: int) -> str:
     return format_display(value, series.currency)
 
 
-def csv_rows(chart: ChartData) -> list[list[str]]:
+def iter_csv_rows(chart: ChartData) -> Iterator[list[str]]:
     """The header, then one row per period and series (periods first, series in order)."""
-    rows = [list(CSV_HEADER)]
+    yield list(CSV_HEADER)
+    labels = [(series, series.currency.upper(), series.name) for series in chart.series]
     for index, start in enumerate(chart.periods):
         stamp = start.isoformat()  # e.g. 2026-11-01T00:00:00-04:00: the offset is the zone's
-        for series in chart.series:
-            rows.append(
-                [stamp, series.currency.upper(), series.name, _plain(series, series.values[index])]
-            )
-    return rows
+        for series, currency, name in labels:
+            yield [stamp, currency, name, _plain(series, series.values[index])]
+
+
+def csv_rows(chart: ChartData) -> list[list[str]]:
+    return list(iter_csv_rows(chart))
+
+
+def _field(text: str) -> str:
+    """One CSV field as ``csv.writer`` writes it (RFC 4180): quoted only when it must be."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_text(chart: ChartData, *, rows_per_chunk: int = 2000) -> Iterator[str]:
+    """``iter_csv_rows`` as CSV text in chunks, for streaming: the same bytes
+    ``csv.writer`` would write, a few times faster (a month by the hour of a wide
+    breakdown is tens of thousands of rows)."""
+    lines = [",".join(CSV_HEADER) + "\r\n"]
+    heads = [
+        (series, f"{_field(series.currency.upper())},{_field(series.name)},")
+        for series in chart.series
+    ]
+    for index, start in enumerate(chart.periods):
+        stamp = start.isoformat() + ","
+        for series, head in heads:
+            lines.append(f"{stamp}{head}{_plain(series, series.values[index])}\r\n")
+        if len(lines) >= rows_per_chunk:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def _offset(start: datetime) -> str:

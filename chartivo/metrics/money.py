@@ -25,7 +25,12 @@ An ISO code we do not know defaults to two decimals, which is Stripe's default t
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_symbol
 
 # fmt: off
 _ZERO_DECIMAL = frozenset({
@@ -85,3 +90,147 @@ def format_display(amount_minor: int, currency: str) -> str:
 def format_count(count: int) -> str:
     """A count for people, grouped by thousands like amounts: ``"1,234"``."""
     return f"{count:,}"
+
+
+# --- In the reader's locale ------------------------------------------------------------------
+# People read money as their locale writes it: "$1,234.50" in the US, "1.234,50 $" in
+# Germany, "US$1,234.50" in Canada, with CLDR's symbols (through Babel). The symbol is the
+# locale's for the currency — where "$" alone would be ambiguous in that locale CLDR gives
+# "US$" or "CA$". The decimals stay Stripe's (see above), never CLDR's: ISK keeps two.
+# Pages render with these styles and hand the same styles to the page's script, so that a
+# tooltip and a table can never spell one number two ways.
+
+DEFAULT_LOCALE = "en_US"
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How a locale writes a number, or one currency's amounts."""
+
+    prefix: str
+    suffix: str
+    negative_prefix: str
+    negative_suffix: str
+    group: str
+    decimal: str
+    grouping: tuple[int, int]  # the first group from the right, then every other
+
+
+@functools.lru_cache(maxsize=256)
+def reader_locale(accept_language: str) -> str:
+    """The first locale of an ``Accept-Language`` header that CLDR knows, else en_US."""
+    tags = []
+    for index, part in enumerate(accept_language.split(",")[:12]):
+        tag, _, weight = part.strip().partition(";q=")
+        try:
+            quality = float(weight) if weight else 1.0
+        except ValueError:
+            continue
+        if tag and tag != "*":
+            tags.append((-quality, index, tag.strip()))
+    for _, _, tag in sorted(tags):
+        try:
+            locale = Locale.parse(tag, sep="-")
+        except (ValueError, UnknownLocaleError):
+            continue
+        if locale.territory is None:  # "en" alone: its most common country's conventions
+            locale = Locale.parse(_LIKELY.get(locale.language, tag), sep="-")
+        return str(locale)
+    return DEFAULT_LOCALE
+
+
+_LIKELY = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "pt": "pt-BR"}
+
+
+def _spaced(text: str, symbol: str, *, before_number: bool) -> str:
+    filled = text.replace("¤", symbol)
+    # CLDR's currency spacing: a symbol made of letters is kept off the digits.
+    if before_number and filled and filled[-1].isalpha():
+        return filled + "\u00a0"
+    if not before_number and filled and filled[0].isalpha():
+        return "\u00a0" + filled
+    return filled
+
+
+@functools.lru_cache(maxsize=1024)
+def number_style(locale_name: str, currency: str = "") -> NumberStyle:
+    """``locale_name``'s way of writing amounts of ``currency`` (plain numbers without)."""
+    locale = Locale.parse(locale_name)
+    symbols = locale.number_symbols.get("latn") or locale.number_symbols
+    minus = str(symbols.get("minusSign", "-"))
+    pattern = locale.currency_formats["standard"] if currency else locale.decimal_formats[None]
+    symbol = get_currency_symbol(currency.upper(), locale) if currency else ""
+    prefix, negative_prefix = (p.replace("-", minus) for p in pattern.prefix)
+    suffix, negative_suffix = (s.replace("-", minus) for s in pattern.suffix)
+    if negative_prefix == prefix and negative_suffix == suffix:
+        negative_prefix = minus + prefix
+    primary, secondary = pattern.grouping
+    return NumberStyle(
+        prefix=_spaced(prefix, symbol, before_number=True),
+        suffix=_spaced(suffix, symbol, before_number=False),
+        negative_prefix=_spaced(negative_prefix, symbol, before_number=True),
+        negative_suffix=_spaced(negative_suffix, symbol, before_number=False),
+        group=str(symbols.get("group", ",")),
+        decimal=str(symbols.get("decimal", ".")),
+        grouping=(int(primary), int(secondary) if 0 < secondary < 100 else int(primary)),
+    )
+
+
+def _grouped(whole: int, style: NumberStyle) -> str:
+    digits = str(whole)
+    primary, secondary = style.grouping
+    if len(digits) <= primary:
+        return digits
+    head, tail = digits[:-primary], [digits[-primary:]]
+    while len(head) > secondary:
+        tail.insert(0, head[-secondary:])
+        head = head[:-secondary]
+    return style.group.join([head, *tail])
+
+
+def _styled(negative: bool, whole: int, fraction: str, style: NumberStyle) -> str:
+    number = _grouped(whole, style) + (style.decimal + fraction if fraction else "")
+    if negative:
+        return f"{style.negative_prefix}{number}{style.negative_suffix}"
+    return f"{style.prefix}{number}{style.suffix}"
+
+
+def format_money(amount_minor: int, currency: str, locale_name: str = DEFAULT_LOCALE) -> str:
+    """An exact amount as the reader's locale writes it: ``"$1,234.50"``, ``"¥1,234"``."""
+    sign, whole, fraction = _split(amount_minor, currency)
+    return _styled(sign == "-", whole, fraction, number_style(locale_name, currency.upper()))
+
+
+def format_number(value: int, locale_name: str = DEFAULT_LOCALE) -> str:
+    return _styled(value < 0, abs(value), "", number_style(locale_name))
+
+
+def format_percent(
+    numerator: int, denominator: int, locale_name: str = DEFAULT_LOCALE, *, decimals: int = 1
+) -> str:
+    """``numerator / denominator`` as a percentage, rounded half up from exact integers."""
+    scaled = numerator * 100 * 10**decimals
+    quotient, remainder = divmod(abs(scaled), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    whole, fraction = divmod(quotient, 10**decimals)
+    text = _styled(
+        scaled < 0 and quotient > 0,
+        whole,
+        f"{fraction:0{decimals}d}" if decimals else "",
+        number_style(locale_name),
+    )
+    return f"{text}%"
+
+
+def style_json(style: NumberStyle) -> dict[str, object]:
+    """The style for the page's script (static/js/format.js applies it identically)."""
+    return {
+        "prefix": style.prefix,
+        "suffix": style.suffix,
+        "negativePrefix": style.negative_prefix,
+        "negativeSuffix": style.negative_suffix,
+        "group": style.group,
+        "decimal": style.decimal,
+        "grouping": list(style.grouping),
+    }

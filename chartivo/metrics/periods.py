@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,6 +25,7 @@ DAY = 86_400
 _EPOCH = date(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _DAYS_BACK = {"today": 0, "last_7_days": 6, "last_30_days": 29}
+BUCKET = 900  # the aggregates' 15 minutes: every UTC offset in use is a multiple of them
 # Sample the zone's offset this often and bisect between samples that differ. In tzdata
 # (checked against 2026f, every zone, all years) offset changes are at least 7 days apart,
 # so 6 hours cannot step over a change and back.
@@ -45,9 +46,11 @@ class Granularity(StrEnum):
 
 class RangePreset(StrEnum):
     TODAY = "today"
+    YESTERDAY = "yesterday"
     LAST_7_DAYS = "last_7_days"
     LAST_30_DAYS = "last_30_days"
     THIS_MONTH = "this_month"
+    LAST_MONTH = "last_month"
     CUSTOM = "custom"
 
 
@@ -57,10 +60,14 @@ class RangeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class TimeRange:
-    """The instants [start, end) of a chart, as aware UTC datetimes."""
+    """The instants [start, end) of a chart, as aware UTC datetimes.
+
+    ``so_far`` marks a range that ends now, in the middle of its last day.
+    """
 
     start: datetime
     end: datetime
+    so_far: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -90,6 +97,19 @@ def parse_zone(name: str) -> ZoneInfo:
         raise RangeError(f"Time zone {name} is not available on this server.") from None
 
 
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in _zone_names()}
+
+
+def canonical_zone(name: str) -> str | None:
+    """The IANA zone a person meant, whatever the case they typed it in
+    ("europe/paris" is Europe/Paris); None for no zone."""
+    if not isinstance(name, str) or len(name) > _MAX_ZONE_NAME:
+        return None
+    return _zones_by_folded_name().get(name.strip().casefold())
+
+
 def unix_seconds(moment: datetime) -> int:
     """``moment`` as whole Unix seconds (floored, exactly: no float)."""
     if moment.tzinfo is None:
@@ -103,11 +123,13 @@ def _offset(zone: ZoneInfo, t: int) -> int:
     return offset // timedelta(seconds=1)
 
 
-def _segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
-    """Where ``zone``'s offset changes in [lo, hi]: offset ``offs[i]`` holds from ``starts[i]``.
+def offset_segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """Where ``zone``'s UTC offset changes in [lo, hi]: offset ``offs[i]`` holds from
+    ``starts[i]`` (``starts[0]`` is ``lo`` itself). A year holds a handful of changes."""
+    return _segments(zone, lo, hi)
 
-    ``starts[0]`` is ``lo`` itself, not a change.
-    """
+
+def _sampled_segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
     starts, offs = [lo], [_offset(zone, lo)]
     t = lo
     while t < hi:
@@ -125,6 +147,32 @@ def _segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
         starts.append(changed)
         offs.append(_offset(zone, changed))
         t = changed
+    return starts, offs
+
+
+@functools.lru_cache(maxsize=4096)
+def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[tuple[int, int], ...]:
+    """Every (instant, new offset) of ``zone`` in (Jan 1, next Jan 1] UTC of ``year``: a
+    year's changes are looked for once per process, not once per chart."""
+    first = (date(year, 1, 1) - _EPOCH).days * DAY
+    last = (date(year + 1, 1, 1) - _EPOCH).days * DAY
+    starts, offs = _sampled_segments(zone, first, last)
+    return tuple(zip(starts[1:], offs[1:], strict=True))
+
+
+def _segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """Where ``zone``'s offset changes in [lo, hi]: offset ``offs[i]`` holds from ``starts[i]``.
+
+    ``starts[0]`` is ``lo`` itself, not a change.
+    """
+    starts, offs = [lo], [_offset(zone, lo)]
+    first_year = (_EPOCH + timedelta(days=lo // DAY)).year
+    last_year = (_EPOCH + timedelta(days=hi // DAY)).year
+    for year in range(first_year - 1, last_year + 1):
+        for instant, offset in _changes_in_year(zone, year):
+            if lo < instant <= hi and offset != offs[-1]:
+                starts.append(instant)
+                offs.append(offset)
     return starts, offs
 
 
@@ -215,8 +263,14 @@ def period_start(instant: datetime, zone: ZoneInfo, granularity: Granularity) ->
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The first instant of local date ``day`` in ``zone``, in UTC (see the module doc)."""
-    wall = _wall(day)
-    starts, offs = _segments(zone, wall - DAY, wall + DAY)
+    return local_instant(day, 0, zone)
+
+
+def local_instant(day: date, seconds: int, zone: ZoneInfo) -> datetime:
+    """The first instant whose wall clock in ``zone`` reads ``seconds`` after the start of
+    local date ``day`` or later (a time the clocks skip starts where they jump to)."""
+    wall = _wall(day) + seconds
+    starts, offs = _segments(zone, wall - 2 * DAY, wall + DAY)
     return datetime.fromtimestamp(_first_instant(wall, starts, offs, 0)[0], UTC)
 
 
@@ -257,17 +311,25 @@ def resolve_range(
         first, last = custom_start, custom_end
     elif preset == RangePreset.THIS_MONTH:
         first, last = today.replace(day=1), today
+    elif preset == RangePreset.YESTERDAY:
+        first = last = today - timedelta(days=1)
+    elif preset == RangePreset.LAST_MONTH:
+        last = today.replace(day=1) - timedelta(days=1)
+        first = last.replace(day=1)
     else:
         first, last = today - timedelta(days=_DAYS_BACK[preset]), today
     earliest = today - timedelta(days=history_days - 1)
     if first < earliest:
         raise RangeError(
             f"This range starts on {first:%Y-%m-%d}, but Chartivo keeps only the last "
-            f"{history_days} days: choose a start on {earliest:%Y-%m-%d} or later."
+            f"{history_days} days: choose a start on {earliest:%Y-%m-%d} or later "
+            f"(an operator can keep up to 365 days with CHARTIVO_HISTORY_DAYS)."
         )
     # The day after ``last`` starts after now when ``last`` is today: clip to now.
-    end = min(now_utc, local_midnight(last + timedelta(days=1), zone))
-    return TimeRange(local_midnight(first, zone), end)
+    next_midnight = local_midnight(last + timedelta(days=1), zone)
+    if now_utc < next_midnight:
+        return TimeRange(local_midnight(first, zone), now_utc, so_far=True)
+    return TimeRange(local_midnight(first, zone), next_midnight)
 
 
 def zone_names() -> list[str]:

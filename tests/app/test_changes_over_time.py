@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import stripe
@@ -33,7 +33,7 @@ def _csv_totals(client: Client, chart: Chart) -> dict[tuple[str, str, str], Deci
     """(period start, currency, series) -> value, from the chart's Download CSV."""
     response = client.get(f"/charts/{chart.pk}/export.csv")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(cast(Any, response).streaming_content).decode())))
     assert rows[0] == ["period_start", "currency", "series", "value"]
     return {(r[0], r[1], r[2]): Decimal(r[3]) for r in rows[1:]}
 

@@ -95,6 +95,7 @@ class Guide:
         shot: str,
         doc: str | None = None,
         pasted_doc: str | None = None,
+        replacing: bool = False,
     ) -> Locator:
         card = self.stripe_card()
         field = card.get_by_label("Stripe Secret API Key")
@@ -103,6 +104,10 @@ class Guide:
         if pasted_doc:  # the guide's picture of the filled field, masked with dots
             self.shot(f"{shot} pasted", doc=pasted_doc)
         card.get_by_role("button", name="Save", exact=True).click()
+        if replacing:  # a saved key is replaced only once the user confirms it
+            dialog = self.page.get_by_role("dialog", name="Replace your Stripe key?")
+            self.shot(f"{shot} asks first", full_page=False)
+            dialog.get_by_role("button", name="Replace the key").click()
         card = self.stripe_card()
         self.shot(shot, doc=doc)
         return card
@@ -123,15 +128,20 @@ class Guide:
         self.page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
 
     def sync_and_watch_the_card(self) -> Locator:
-        """The worker syncs; the card turns from "Syncing…" to "Synced just now" by itself."""
+        """The worker syncs; the card turns from "Syncing…" to "Synced just now" by itself,
+        in place: the page is not reloaded, so its green banner stays."""
         card = self.stripe_card()
         expect(card.get_by_text(re.compile(r"^Syncing… \d+%"))).to_be_visible()
         self.browsing.run_worker()
-        # The card's next look at the sync status finds it done and reloads the page.
-        with self.page.expect_navigation():
-            self.page.clock.run_for(STATUS_POLL_MS)
+        self.page.evaluate("() => { window.__samePage = true; }")
+        # The card's next look at the sync status finds it done.
+        self.page.clock.run_for(STATUS_POLL_MS)
         card = self.stripe_card()
         expect(card.get_by_text(re.compile(r"^Synced just now$"))).to_be_visible()
+        assert self.page.evaluate("() => window.__samePage === true"), "the page was reloaded"
+        expect(
+            card.get_by_role("status").filter(has_text="The first sync has finished")
+        ).to_be_attached()
         self.page.clock.resume()
         return card
 
@@ -174,10 +184,13 @@ class Guide:
 
 @dataclass(frozen=True)
 class Drawn:
-    """The series Chart.js is drawing: label -> the numbers plotted."""
+    """The series Chart.js is drawing (name -> the numbers plotted), in one currency;
+    a comparison's dashed series apart (name -> numbers)."""
 
     series: dict[str, list[float]]
     labels: list[str]
+    currency: str  # as the chart's accessible name says: "… in USD: …"; "" for counts
+    previous: dict[str, list[float | None]]
 
 
 def drawn(page: Page) -> Drawn:
@@ -185,14 +198,19 @@ def drawn(page: Page) -> Drawn:
         """canvas => {
             const chart = window.Chart.getChart(canvas);
             if (!chart) return null;
+            const current = chart.data.datasets.filter(d => !d.chartivo.previous);
+            const previous = chart.data.datasets.filter(d => d.chartivo.previous);
+            const match = canvas.getAttribute("aria-label").match(/ in ([A-Z]{3}):/);
             return {
               labels: chart.data.labels,
-              series: Object.fromEntries(chart.data.datasets.map(d => [d.label, d.data])),
+              series: Object.fromEntries(current.map(d => [d.label, d.data])),
+              previous: Object.fromEntries(previous.map(d => [d.chartivo.series.name, d.data])),
+              currency: match ? match[1] : "",
             };
         }"""
     )
     assert data is not None, "no chart is drawn on the canvas"
-    return Drawn(data["series"], data["labels"])
+    return Drawn(data["series"], data["labels"], data["currency"], data["previous"])
 
 
 def hover_peak(page: Page) -> tuple[str, list[str]]:
@@ -228,6 +246,8 @@ def figure_tables(page: Page) -> list[Figure]:
     """Every figure of the "Figures by period" tables, opened as a user opens them."""
     section = page.get_by_role("region", name="Figures by period")
     section.get_by_text("Show the figures as a table").click()
+    # The table is loaded when it is opened.
+    expect(section.get_by_role("table").first).to_be_visible()
     tables: list[dict[str, Any]] = section.locator("[data-currency]").evaluate_all(
         """blocks => blocks.map(block => ({
             currency: block.dataset.currency,
@@ -248,8 +268,9 @@ def figure_tables(page: Page) -> list[Figure]:
 
 
 def plain_number(display: str) -> str:
-    """ "1,234.50 USD" -> "1234.50": the CSV's spelling of a figure the page shows."""
-    return re.sub(r"[,\s]|[A-Z]{3}$", "", display)
+    """ "$1,234.50" or "KWD 1,234.500" -> the CSV's spelling of a figure the page shows
+    (the browser reads in en-US)."""
+    return re.sub(r"[^0-9.\-]", "", display.replace("−", "-"))
 
 
 def download_csv(page: Page, folder: Path) -> list[dict[str, str]]:
@@ -260,16 +281,6 @@ def download_csv(page: Page, folder: Path) -> list[dict[str, str]]:
     download.save_as(target)
     with target.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-SERIES_LABEL = re.compile(r"^(?P<name>.*?)(?: \((?P<currency>[A-Z]{3})\))?$")
-
-
-def split_label(label: str) -> tuple[str, str]:
-    """ "Amount (USD)" -> ("Amount", "USD"); "Count" -> ("Count", "")."""
-    match = SERIES_LABEL.match(label)
-    assert match is not None
-    return match["name"], match["currency"] or ""
 
 
 def check_chart_against_csv(
@@ -294,27 +305,24 @@ def check_chart_against_csv(
 
     # What Chart.js plots, period by period, is the CSV's number.
     starts = list(dict.fromkeys(f.period_start for f in figures))  # in the table's order
-    for label, values in shown.series.items():
-        name, currency = split_label(label)
-        expected = [float(from_csv[(start, currency, name)]) for start in starts]
-        assert values == expected, f"{label}: the drawn values are not the CSV's"
+    for name, values in shown.series.items():
+        expected = [float(from_csv[(start, shown.currency, name)]) for start in starts]
+        assert values == expected, f"{name}: the drawn values are not the CSV's"
 
     # The tooltip at the highest point reads the same figure as the table.
     by_label = {(f.period, f.currency, f.series): f.display for f in figures}
     assert tooltip_rows, "the tooltip shows no value"
     for row in tooltip_rows:
-        label, _, value = row.rpartition(": ")
-        name, currency = split_label(label)
-        assert by_label[(title, currency, name)] == value, f"tooltip {row!r} at {title}"
+        name, _, value = row.partition(" · ")[0].rpartition(": ")
+        assert by_label[(title, shown.currency, name)] == value, f"tooltip {row!r} at {title}"
     return figures
 
 
-def latest_of_main_series(figures: list[Figure]) -> str:
-    """The last period's figure of the chart's main series: the first table's first column."""
-    main = figures[0]
-    return [f for f in figures if (f.currency, f.series) == (main.currency, main.series)][
-        -1
-    ].display
+def main_total(page: Page) -> str:
+    """The range's total of the chart's main series (the busiest currency's), as the
+    "Totals for the range" table writes it: what the chart's card on Home shows."""
+    table = page.get_by_role("region", name="Totals for the range").get_by_role("table")
+    return table.get_by_role("row").nth(1).get_by_role("cell").nth(2).inner_text()
 
 
 def chart_card(page: Page, name: str) -> Locator:

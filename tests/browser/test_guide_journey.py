@@ -21,7 +21,7 @@ from tests.browser.guide import (
     Guide,
     chart_card,
     check_chart_against_csv,
-    latest_of_main_series,
+    main_total,
 )
 from tests.browser.secret import Secret
 
@@ -102,7 +102,9 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
     assert guide.field_is_empty(), "the saved key is shown in the field"
 
     # "Allow up to 5 minutes for initial sync": the worker syncs; the card says so by itself.
-    guide.sync_and_watch_the_card()
+    card = guide.sync_and_watch_the_card()
+    # The guide says to wait for the green banner: it stays after the first sync ends.
+    expect(card.get_by_role("status").filter(has_text="Stripe is connected")).to_be_visible()
     shot("synced")
 
     # Step 6: the logo → Home → New Chart → Stripe → the six metrics.
@@ -113,7 +115,7 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
     for label in METRICS:
         expect(guide.metric(label)).to_be_visible()
     expect(page.get_by_role("radio", name=re.compile("."))).to_have_count(
-        len(METRICS) + 2  # the six metrics, and the chart type: Line or Bar
+        len(METRICS) + 3  # the six metrics, and the chart type: Line, Bar or Area
     )
 
     # A chart of each metric, drawn with data; the tooltip, the table and the CSV agree.
@@ -133,9 +135,11 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
                 full_page=False,
             ),
         )
-        latest[label] = latest_of_main_series(figures)
+        assert figures
+        latest[label] = main_total(page)
 
-    # Home shows each chart with its latest figure and a small rendering of its trend.
+    # Home shows each chart with its figure for the whole range (never a period in progress
+    # as if it were complete) and a small rendering of its trend.
     guide.home_by_logo()
     for label in METRICS:
         card = chart_card(page, label)

@@ -28,7 +28,7 @@ def test_saving_a_live_key_replaces_the_sandbox_key_and_shows_the_live_badge(
 
     # "Return to Chartivo Integrations page, enter the new API key, click Save."
     live = browsing.never_show(stripe_keys["restricted_live"])
-    card = guide.save_key(live, shot="live key saved", doc="10-live-key")
+    card = guide.save_key(live, shot="live key saved", doc="10-live-key", replacing=True)
     expect(card.get_by_role("status").filter(has_text="Stripe is connected")).to_contain_text(
         "Stripe is connected (Live)"
     )

@@ -190,3 +190,24 @@ def test_csv_and_tooltips_hold_the_same_numbers(values, kind):
             assert (
                 "e" not in text.lower() and abs(plotted - float(text)) <= abs(float(text)) * 1e-15
             )
+
+
+def test_streamed_csv_text_is_what_the_csv_module_writes():
+    import csv
+    import io
+
+    from chartivo.metrics.export import csv_text
+
+    rows = [
+        BucketRow(ts("2026-11-01T12:00Z"), "usd", "a", 123450),
+        BucketRow(ts("2026-11-02T12:00Z"), "kwd", 'odd, "quoted" name', -50),
+    ]
+    chart = make(
+        rows,
+        "2026-11-01T04:00Z",
+        "2026-11-04T05:00Z",
+        series_names={"a": "Plain", 'odd, "quoted" name': 'Odd, "quoted"'},
+    )
+    written = io.StringIO()
+    csv.writer(written).writerows(csv_rows(chart))
+    assert "".join(csv_text(chart, rows_per_chunk=3)) == written.getvalue()

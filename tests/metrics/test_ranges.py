@@ -42,8 +42,27 @@ def utc(text: str) -> datetime:
 def test_presets(preset, start):
     time_range = resolve(preset)
     assert time_range == TimeRange(utc(start), NOW)
+    assert time_range.so_far, "a range that ends now is in progress"
     assert time_range.start.tzinfo is UTC and time_range.end.tzinfo is UTC
     assert resolve(str(preset)) == time_range  # plain strings from a form work too
+
+
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        (RangePreset.YESTERDAY, "2026-11-24T00:00-05:00", "2026-11-25T00:00-05:00"),
+        (RangePreset.LAST_MONTH, "2026-10-01T00:00-04:00", "2026-11-01T00:00-04:00"),
+    ],
+)
+def test_whole_past_presets(preset, start, end):
+    time_range = resolve(preset, history_days=60)
+    assert time_range == TimeRange(utc(start), utc(end))
+    assert not time_range.so_far
+
+
+def test_last_month_needs_the_history_to_reach_its_first_day():
+    with pytest.raises(RangeError, match="CHARTIVO_HISTORY_DAYS"):
+        resolve(RangePreset.LAST_MONTH, history_days=30)
 
 
 def test_custom_range_is_inclusive_of_both_dates():
@@ -119,7 +138,7 @@ def test_programming_errors_are_not_range_errors():
     with pytest.raises(ValueError, match="aware"):
         resolve("today", now=datetime(2026, 11, 25))
     with pytest.raises(ValueError):
-        resolve("yesterday")
+        resolve("last_year")
     with pytest.raises(ValueError, match="aware"):
         TimeRange(datetime(2026, 1, 1), NOW)
     with pytest.raises(ValueError, match="before it starts"):

@@ -59,7 +59,18 @@ EXPECTED: dict[str, dict[str, tuple[int | str | None, int | str | None]]] = {
     "chart_detail": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
     "chart_data": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
     "chart_csv": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
-    "chart_delete": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_figures": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
+    # GET asks first (a page that names the chart); POST deletes.
+    "chart_delete": {"owner": (200, None), "other": (404, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_edit": {"owner": (200, None), "other": (404, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_save_view": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_duplicate": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_restore": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_move": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    "chart_width": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    # An order must be a JSON list of the sender's own charts.
+    "charts_order": {"other": (405, 400), "anonymous": (LOGIN, LOGIN)},
+    "definitions": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
 }
 PREVIEW = {
     "metric": "charges",

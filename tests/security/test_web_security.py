@@ -57,7 +57,8 @@ def test_a_post_with_the_token_from_the_page_is_accepted(owner: Any, chart: Char
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token is not None
     response = client.post(f"/charts/{chart.pk}/delete/", {"csrfmiddlewaretoken": token[1]})
-    assert response.status_code == 302 and not Chart.objects.filter(pk=chart.pk).exists()
+    # Deleted: gone from Home, kept a while so that the deletion can be undone.
+    assert response.status_code == 302 and Chart.objects.get(pk=chart.pk).deleted_at is not None
 
 
 # --- Headers on every page ------------------------------------------------------------------

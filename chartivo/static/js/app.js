@@ -37,30 +37,123 @@
     return "about " + Math.round(seconds / 60) + " min left";
   }
 
+  // The Integrations card follows the first sync in place: the page never reloads, so
+  // the green banner and anything typed stay until the user leaves. The progress bar
+  // moves silently; a change of state ("Synced", an error) is announced once.
   function setupSyncStatus() {
     var box = document.getElementById("stripe-connection");
     if (!box || box.dataset.state !== "syncing") return;
     var target = box.querySelector(".sync-state");
+    var announcer = document.getElementById("sync-announcer");
+    function syncing(s) {
+      var label = target.querySelector(".state-syncing");
+      var bar = target.querySelector("progress");
+      if (label) label.textContent = "Syncing… " + s.percent + "%";
+      var eta = target.querySelector(".eta");
+      if (eta) eta.textContent = formatEta(s.eta_seconds);
+      if (bar) bar.value = s.percent;
+    }
+    function finished(s) {
+      target.textContent = "";
+      var span = document.createElement("span");
+      var words;
+      if (s.state === "error") {
+        span.className = "state-error";
+        span.textContent = words = s.error;
+      } else {
+        span.className = "state-synced";
+        var time = document.createElement("time");
+        time.setAttribute("datetime", s.last_synced_at || new Date().toISOString());
+        time.setAttribute("data-relative", "");
+        time.textContent = "just now";
+        span.appendChild(document.createTextNode("Synced "));
+        span.appendChild(time);
+        words = "The first sync has finished: your charts are ready.";
+      }
+      target.appendChild(span);
+      box.dataset.state = s.state;
+      if (announcer) announcer.textContent = words;
+    }
     function poll() {
       fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (s) {
-          if (s.state === "syncing") {
-            target.textContent = "";
-            var label = document.createElement("span");
-            label.className = "state-syncing";
-            label.textContent = "Syncing… " + s.percent + "% " + formatEta(s.eta_seconds);
-            var bar = document.createElement("progress");
-            bar.max = 100; bar.value = s.percent; bar.setAttribute("aria-label", "First sync progress");
-            target.appendChild(label); target.appendChild(bar);
-            window.setTimeout(poll, 2000);
-          } else {
-            window.location.reload();
-          }
+          if (s.state === "syncing") { syncing(s); window.setTimeout(poll, 2000); }
+          else finished(s);
         })
         .catch(function () { window.setTimeout(poll, 5000); });
     }
     window.setTimeout(poll, 2000);
+  }
+
+  // Destroying something asks first, in a dialog that names what goes: a form with
+  // data-confirm="dialog-id" opens that dialog instead of submitting; the dialog's own
+  // form (or its confirm button) does the deed. Without this script the form leads to a
+  // page that asks the same.
+  function setupConfirmations() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var id = form.getAttribute("data-confirm");
+      if (!id || form.dataset.confirmed) return;
+      if (form.hasAttribute("data-confirm-if-filled")) {
+        var field = form.querySelector(form.getAttribute("data-confirm-if-filled"));
+        if (!field || !field.value.trim()) return;
+      }
+      var dialog = document.getElementById(id);
+      if (!dialog || !dialog.showModal) return;
+      event.preventDefault();
+      dialog.returnFocusTo = event.submitter || form.querySelector("button");
+      dialog.confirmForm = form;
+      dialog.showModal();
+    });
+    document.querySelectorAll("dialog").forEach(function (dialog) {
+      dialog.addEventListener("click", function (event) {
+        if (event.target.closest("[data-close]")) dialog.close();
+        var confirm = event.target.closest("[data-confirm-submit]");
+        if (confirm && dialog.confirmForm) {
+          dialog.confirmForm.dataset.confirmed = "1";
+          dialog.close();
+          dialog.confirmForm.requestSubmit();
+        }
+      });
+      dialog.addEventListener("close", function () {
+        if (dialog.returnFocusTo && document.contains(dialog.returnFocusTo)) dialog.returnFocusTo.focus();
+      });
+    });
+  }
+
+  // Range forms: the From and To dates only for a custom range.
+  function setupRangeForms() {
+    document.querySelectorAll("select[data-custom-toggle]").forEach(function (select) {
+      var form = select.form;
+      function sync() {
+        form.querySelectorAll(".custom-dates").forEach(function (el) { el.hidden = select.value !== "custom"; });
+      }
+      select.addEventListener("change", sync);
+      sync();
+    });
+  }
+
+  // Time zone fields: the list of IANA zones (searchable, any case: the server accepts
+  // "europe/paris"), with the browser's own zone offered in one click.
+  function setupZoneFields() {
+    var own;
+    try { own = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { own = ""; }
+    if (!own) return;
+    document.querySelectorAll("input[list=time-zones]").forEach(function (input) {
+      if (input.value === own) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "link-button zone-suggestion";
+      button.textContent = "Use my time zone (" + own + ")";
+      button.addEventListener("click", function () {
+        input.value = own;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        button.remove();
+        input.focus();
+      });
+      input.insertAdjacentElement("afterend", button);
+    });
   }
 
   // Keeps "Synced 5 minutes ago" true while a page stays open, in the words of the
@@ -77,10 +170,8 @@
   }
 
   function setupRelativeTimes() {
-    var times = document.querySelectorAll("time[data-relative]");
-    if (!times.length) return;
     window.setInterval(function () {
-      times.forEach(function (time) {
+      document.querySelectorAll("time[data-relative]").forEach(function (time) {
         var then = Date.parse(time.getAttribute("datetime"));
         if (!isNaN(then)) time.textContent = wordsAgo(Math.max(0, (Date.now() - then) / 1000));
       });
@@ -90,6 +181,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupProfileMenu();
     setupSyncStatus();
+    setupConfirmations();
+    setupRangeForms();
+    setupZoneFields();
     setupRelativeTimes();
   });
 })();

@@ -1,0 +1,158 @@
+"""A chart's figures (its numbers, or why there are none), computed once per sync.
+
+Every view of a chart between two syncs shows the same numbers, so figures are cached
+(``chartivo.charts.cache``) under a key that changes whenever they could:
+
+- the connection's last finished sync: aggregates change only when a sync writes them, and
+  a sync that finishes moves ``last_synced_at``;
+- the chart's definition, and the periods its range covers (the range's start and its last
+  period's start; a fixed range's end), and the comparison's range and cut. A range that
+  ends "now" holds no data after the last sync, so until the next sync only a new period
+  (the next hour, the next day) or a new 15-minute cut can change what it shows.
+
+While a first sync is filling in, or a sync is failing, nothing is cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import astuple, dataclass
+from datetime import datetime
+
+from django import db
+from django.utils import timezone
+
+from chartivo.charts import cache
+from chartivo.charts.query import (
+    ChartFigures,
+    ChartSpec,
+    ResolvedSpec,
+    SpecError,
+    chart_figures,
+    resolve,
+)
+from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.sync.status import SyncStatus
+from chartivo.metrics.periods import unix_seconds, utc_period_starts
+from chartivo.metrics.windows import Compared
+
+KEY_VERSION = 3  # bump when the figures' shape changes, so old entries are never read
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One chart as a request sees it: the spec, its resolution (or why it has none), and
+    its figures when there is a connection to read them from."""
+
+    spec: ChartSpec
+    resolved: ResolvedSpec | SpecError
+    figures: ChartFigures | None
+
+
+def drawings(
+    specs: Sequence[ChartSpec],
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
+    *,
+    now: datetime | None = None,
+) -> list[Drawing]:
+    """The figures of ``specs``, from the cache where it has them (one round trip)."""
+    now = now or timezone.now()
+    resolved = [_resolve(spec, now) for spec in specs]
+    keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
+    found = cache.get_many([key for key in keys if key is not None])
+    missing = [
+        index
+        for index, (resolution, key) in enumerate(zip(resolved, keys, strict=True))
+        if (key is None or key not in found) and isinstance(resolution, ResolvedSpec)
+    ]
+    fresh: dict[int, ChartFigures] = {}
+    if connection is not None:
+        fresh = _compute(connection.pk, {i: resolved[i] for i in missing})  # type: ignore[misc]
+    results = []
+    for index, (spec, resolution, key) in enumerate(zip(specs, resolved, keys, strict=True)):
+        figures = fresh.get(index) or (found.get(key) if key is not None else None)
+        results.append(Drawing(spec, resolution, figures))
+    cache.set_many({keys[i]: f for i, f in fresh.items() if keys[i] is not None})  # type: ignore[misc]
+    return results
+
+
+# Home's first view after a sync computes a dozen charts. On PostgreSQL they are asked
+# for a few at a time, each on a connection of its own, so that both cores of the
+# database work on them (outside a transaction only: another connection could not see
+# what this one has not committed).
+PARALLEL_QUERIES = 3
+
+
+def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, ChartFigures]:
+    if len(pending) < 2 or db.connection.vendor != "postgresql" or db.connection.in_atomic_block:
+        return {i: chart_figures(connection_id, r) for i, r in pending.items()}
+
+    def in_thread(resolved: ResolvedSpec) -> ChartFigures:
+        try:
+            return chart_figures(connection_id, resolved)
+        finally:
+            db.connections.close_all()  # this thread's own connection ends with it
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+        return dict(zip(pending, pool.map(in_thread, pending.values()), strict=True))
+
+
+def drawing(
+    spec: ChartSpec, connection: StripeConnection | None, sync: SyncStatus | None
+) -> Drawing:
+    return drawings([spec], connection, sync)[0]
+
+
+def _resolve(spec: ChartSpec, now: datetime) -> ResolvedSpec | SpecError:
+    try:
+        return resolve(spec, now=now)
+    except SpecError as error:
+        return error
+
+
+def cache_key(
+    spec: ChartSpec,
+    resolved: ResolvedSpec | SpecError,
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
+) -> str | None:
+    """The key figures are kept under, or None when they must be computed each time."""
+    if connection is None or sync is None or sync.state != "synced" or not sync.last_synced_at:
+        return None
+    if isinstance(resolved, SpecError):
+        return None
+    parts = [
+        KEY_VERSION,
+        connection.pk,
+        connection.created_at.isoformat(),  # a new key is a new connection, even if ids repeat
+        sync.last_synced_at.isoformat(),
+        *astuple(spec),
+        resolved.granularity.value,
+        *_periods(resolved),
+        *_comparison(resolved),
+    ]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"chart-figures:{connection.pk}:{digest}"
+
+
+def _periods(resolved: ResolvedSpec) -> tuple[int, int, int | None]:
+    """The periods a range covers: its start, its last period's start, a fixed end."""
+    start = unix_seconds(resolved.time_range.start)
+    end = unix_seconds(resolved.time_range.end)
+    last = utc_period_starts(end - 1, end, resolved.zone, resolved.granularity)
+    fixed_end = None if resolved.time_range.so_far else end
+    return start, last[0] if last else start, fixed_end
+
+
+def _comparison(resolved: ResolvedSpec) -> tuple[int, ...]:
+    comparison = resolved.comparison
+    if not isinstance(comparison, Compared):
+        return (0,) if comparison is None else (-1,)
+    return (
+        unix_seconds(comparison.current.end),
+        unix_seconds(comparison.previous.start),
+        unix_seconds(comparison.previous.end),
+    )

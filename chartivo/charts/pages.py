@@ -1,0 +1,213 @@
+"""A chart's page, its data, its figures table and its CSV.
+
+Each takes the chart's saved definition and, from the address, a range, zone, comparison
+and granularity to look at it differently (``?range=this_month&granularity=week``), so
+any view of a chart can be bookmarked or shared; "Save as this chart's default" keeps it.
+Work per request is bounded: at most 744 periods per series, the table a page of periods
+at a time, the CSV streamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
+
+from chartivo.charts.figures import Drawing, drawing
+from chartivo.charts.forms import ViewRangeForm
+from chartivo.charts.models import Chart
+from chartivo.charts.payloads import build_payload, state_of
+from chartivo.charts.presentation import figure_tables, totals
+from chartivo.charts.query import ChartSpec, ResolvedSpec, ViewRange, with_range
+from chartivo.charts.views import (
+    connection_of,
+    locale_of,
+    owned,
+    preference_of,
+    range_name,
+    user_of,
+)
+from chartivo.integrations.stripe.catalogue import METRICS
+from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.metrics.export import csv_text
+from chartivo.metrics.periods import Granularity, zone_names
+
+VIEW_PARAMS = ("range", "from", "to", "tz", "compare", "granularity")
+
+
+def _saved_view(chart: Chart, request: HttpRequest) -> ViewRange:
+    """The range a chart is drawn over before its address changes anything."""
+    if chart.range_preset == "dashboard":
+        return preference_of(user_of(request)).view()
+    return ViewRange(
+        chart.range_preset, chart.custom_start, chart.custom_end, chart.time_zone, chart.compare
+    )
+
+
+def looked_at(chart: Chart, request: HttpRequest) -> tuple[ChartSpec, bool]:
+    """The spec drawn for this request, and whether its address changed the saved one."""
+    spec = chart.spec()
+    form = ViewRangeForm(request.GET)
+    view = form.view_range(_saved_view(chart, request))
+    spec = with_range(spec, view)
+    granularity = request.GET.get("granularity", "")
+    if granularity in {g.value for g in Granularity}:
+        spec = ChartSpec(**{**spec.__dict__, "granularity": granularity})
+    changed = form.given() or bool(granularity and granularity != chart.granularity)
+    return spec, changed
+
+
+def _view_query(spec: ChartSpec) -> str:
+    params = {
+        "range": spec.range_preset,
+        "tz": spec.time_zone,
+        "compare": spec.compare,
+        "granularity": spec.granularity,
+    }
+    if spec.range_preset == "custom" and spec.custom_start and spec.custom_end:
+        params.update(
+            {"from": f"{spec.custom_start:%Y-%m-%d}", "to": f"{spec.custom_end:%Y-%m-%d}"}
+        )
+    return urlencode(params)
+
+
+def _drawn(
+    request: HttpRequest, chart: Chart
+) -> tuple[Drawing, StripeConnection | None, SyncStatus | None, bool]:
+    connection = connection_of(user_of(request))
+    sync = status_of(connection) if connection else None
+    spec, changed = looked_at(chart, request)
+    return drawing(spec, connection, sync), connection, sync, changed
+
+
+@login_required
+@require_GET
+def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
+    chart = owned(request, chart_id)
+    shown, connection, sync, changed = _drawn(request, chart)
+    locale = locale_of(request)
+    payload = build_payload(
+        shown,
+        connection,
+        sync,
+        locale=locale,
+        chart_type=chart.chart_type,
+        currency=request.GET.get("currency"),
+    )
+    resolved = shown.resolved
+    state, _, _ = state_of(shown, connection, sync)
+    rows = []
+    if (
+        shown.figures is not None
+        and isinstance(resolved, ResolvedSpec)
+        and state in ("ready", "syncing")
+    ):
+        rows = totals(shown.figures, resolved, locale)
+    spec = shown.spec
+    view = ViewRange(
+        spec.range_preset, spec.custom_start, spec.custom_end, spec.time_zone, spec.compare
+    )
+    context: dict[str, Any] = {
+        "chart": chart,
+        "payload": payload,
+        "payload_json": payload.to_json(),
+        "totals": rows,
+        "connection": connection,
+        "sync": sync,
+        "metric": METRICS[chart.metric],
+        "resolved": resolved if isinstance(resolved, ResolvedSpec) else None,
+        "changed": changed,
+        "view_query": _view_query(spec),
+        "range_form": ViewRangeForm(
+            {
+                "range": spec.range_preset,
+                "tz": spec.time_zone,
+                "compare": spec.compare,
+                **(
+                    {"from": f"{spec.custom_start:%Y-%m-%d}", "to": f"{spec.custom_end:%Y-%m-%d}"}
+                    if spec.custom_start and spec.custom_end
+                    else {}
+                ),
+            }
+        ),
+        "granularity": spec.granularity,
+        "range_name": range_name(view),
+        "follows": chart.range_preset == "dashboard",
+        "zones": zone_names(),
+        "has_csv": state in ("ready", "zero", "syncing"),
+    }
+    return render(request, "charts/detail.html", context)
+
+
+# The data, the table and the CSV carry no secret (no CSRF token): compressed, as a
+# browser asks, they can never help guess one, and a year's CSV shrinks tenfold.
+@gzip_page
+@login_required
+@require_GET
+def chart_data_json(request: HttpRequest, chart_id: int) -> HttpResponse:
+    chart = owned(request, chart_id)
+    shown, connection, sync, _ = _drawn(request, chart)
+    payload = build_payload(
+        shown,
+        connection,
+        sync,
+        locale=locale_of(request),
+        chart_type=chart.chart_type,
+        currency=request.GET.get("currency"),
+    )
+    return JsonResponse(payload.to_json())
+
+
+@gzip_page
+@login_required
+@require_GET
+def chart_figures(request: HttpRequest, chart_id: int) -> HttpResponse:
+    """The table of figures, a page of periods at a time (loaded when it is opened)."""
+    chart = owned(request, chart_id)
+    shown = _drawn(request, chart)[0]
+    page = None
+    if shown.figures is not None and shown.figures.current.series:
+        try:
+            number = int(request.GET.get("page", "1"))
+        except ValueError:
+            number = 1
+        page = figure_tables(shown.figures, chart.name, locale_of(request), number)
+    query = _view_query(shown.spec)
+    return render(
+        request,
+        "charts/figures.html",
+        {"chart": chart, "table_page": page, "view_query": query},
+    )
+
+
+@gzip_page
+@login_required
+@require_GET
+def chart_csv(request: HttpRequest, chart_id: int) -> HttpResponseBase:
+    chart = owned(request, chart_id)
+    shown, connection, sync, _ = _drawn(request, chart)
+    state, message, _ = state_of(shown, connection, sync)
+    if shown.figures is None or state in ("invalid", "empty", "forbidden", "not_configured"):
+        return HttpResponse(
+            message or "No figures to export.", status=409, content_type="text/plain; charset=utf-8"
+        )
+    filename = f"{slugify(chart.name) or 'chart'}-{timezone.now():%Y%m%d-%H%M}.csv"
+    response = StreamingHttpResponse(_csv_lines(shown), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_lines(shown: Drawing) -> Iterator[str]:
+    assert shown.figures is not None
+    # Streamed in chunks of rows: a year's CSV is never held whole.
+    return csv_text(shown.figures.current)
