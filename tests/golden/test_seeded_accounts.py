@@ -17,7 +17,7 @@ from tests.support.reference import Snapshot, last_days_range
 from .conftest import DST_ZONE, Golden
 
 # One worker builds the golden accounts once and runs every test that reads them.
-pytestmark = pytest.mark.xdist_group("golden")
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("golden")]
 
 STRIPE_CURRENCIES = {"usd", "eur", "gbp", "jpy", "kwd", "cad"}  # two, zero and three decimals
 
