@@ -38,3 +38,36 @@ class Aggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource}@{self.bucket} {self.currency} {self.dim1}/{self.dim2}"
+
+
+class AggregateRollup(models.Model):
+    """The aggregates of one resource summed over a whole UTC hour or day (``width``).
+
+    Derived data: written by ``chartivo.metrics.rollups`` from the aggregates, in the same
+    transaction as them, and read where a chart's period holds whole hours or days, so a
+    year is read as hundreds of rows per key rather than tens of thousands.
+    """
+
+    connection = models.ForeignKey(StripeConnection, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=32)
+    width = models.IntegerField()  # seconds: 3600 or 86400
+    bucket = models.BigIntegerField()  # Unix seconds, a multiple of width
+    currency = models.CharField(max_length=3, blank=True)
+    dim1 = models.CharField(max_length=48, blank=True)
+    dim2 = models.CharField(max_length=48, blank=True)
+    count = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    captured = models.BigIntegerField(default=0)
+    fee = models.BigIntegerField(default=0)
+    net = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["connection", "resource", "width", "bucket", "currency", "dim1", "dim2"],
+                name="one_rollup_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}@{self.bucket}/{self.width} {self.currency} {self.dim1}/{self.dim2}"

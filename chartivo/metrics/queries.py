@@ -14,6 +14,10 @@ never spans two periods of the chart:
   Months are grouped by local day and rolled up there: a group never spans two periods,
   so a period is the sum of whole groups.
 
+Whole UTC hours and days inside one period are read from their rollups
+(``chartivo.metrics.rollups``), the rest from the 15-minute aggregates: the same sums,
+from far fewer rows (``pieces``).
+
 Every sum comes with the number of objects behind it, so a series exists exactly when
 some object fed it (a refund's fee is 0, yet refunds were made), and a chart knows which
 of its currencies saw the most objects, in the same one query.
@@ -21,6 +25,7 @@ of its currencies saw the most objects, in the same one query.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -29,8 +34,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection as default_connection
 from django.db import transaction
 
-from chartivo.metrics.models import Aggregate
-from chartivo.metrics.periods import DAY, Granularity, offset_segments
+from chartivo.metrics.models import Aggregate, AggregateRollup
+from chartivo.metrics.periods import Granularity, offset_segments, utc_period_starts
+from chartivo.metrics.rollups import DAY, HOUR, ceil, floor
 
 COLUMNS = frozenset({"count", "amount", "captured", "fee", "net"})
 Split = Literal["dim1", "dim2"]
@@ -112,6 +118,85 @@ def group_key_sql(windows: Sequence[Window], zone: ZoneInfo, granularity: Granul
 _WORK_MEM = "32MB"
 
 
+BUCKET = 900  # the aggregates' own width
+
+
+def pieces(
+    windows: Sequence[Window], zone: ZoneInfo, granularity: Granularity
+) -> dict[int, list[Window]]:
+    """Where each row comes from, by width: rollups of whole days and hours that lie
+    inside one period of one window, the 15-minute aggregates for the rest.
+
+    A rollup row is read when its start is in one of its width's windows; each such
+    window's ends are multiples of its width, so the row lies wholly inside it and, by
+    construction, inside one period: grouped by its start like a 15-minute bucket, it
+    never adds to two periods.
+    """
+    ordered = sorted(windows, key=lambda w: w.lo)
+    if any(a.hi > b.lo for a, b in itertools.pairwise(ordered)):
+        return {BUCKET: list(ordered)}  # overlapping windows: summed as they are
+    out: dict[int, list[Window]] = {BUCKET: [], HOUR: [], DAY: []}
+    for window in ordered:
+        starts = utc_period_starts(window.lo, window.hi, zone, granularity)
+        bounds = [window.lo, *(t for t in starts if window.lo < t < window.hi), window.hi]
+        for lo, hi in itertools.pairwise(bounds):
+            _split(lo, hi, out)
+    return {width: _merged(found) for width, found in out.items() if found}
+
+
+def _split(lo: int, hi: int, out: dict[int, list[Window]]) -> None:
+    first_day, last_day = ceil(lo, DAY), floor(hi, DAY)
+    if first_day < last_day:
+        out[DAY].append(Window(first_day, last_day))
+        _split_hours(lo, first_day, out)
+        _split_hours(last_day, hi, out)
+    else:
+        _split_hours(lo, hi, out)
+
+
+def _split_hours(lo: int, hi: int, out: dict[int, list[Window]]) -> None:
+    first_hour, last_hour = ceil(lo, HOUR), floor(hi, HOUR)
+    if first_hour < last_hour:
+        out[HOUR].append(Window(first_hour, last_hour))
+        for a, b in ((lo, first_hour), (last_hour, hi)):
+            if a < b:
+                out[BUCKET].append(Window(a, b))
+    elif lo < hi:
+        out[BUCKET].append(Window(lo, hi))
+
+
+def _merged(windows: list[Window]) -> list[Window]:
+    out: list[Window] = []
+    for window in sorted(windows, key=lambda w: w.lo):
+        if out and out[-1].hi == window.lo:
+            out[-1] = Window(out[-1].lo, window.hi)
+        else:
+            out.append(window)
+    return out
+
+
+_ROW_COLUMNS = "bucket, resource, currency, dim1, dim2, count, amount, captured, fee, net"
+
+
+def rows_sql(
+    connection_id: int, where: str, where_params: list[Any], parts: dict[int, list[Window]]
+) -> tuple[str, list[Any]]:
+    """A derived table of the rows in ``parts`` (``pieces``) that meet ``where``."""
+    branches = []
+    params: list[Any] = []
+    for width, windows in sorted(parts.items()):
+        model = Aggregate if width == BUCKET else AggregateRollup
+        table = default_connection.ops.quote_name(model._meta.db_table)
+        level = "" if width == BUCKET else f" AND width = {int(width)}"
+        branches.append(
+            f"SELECT {_ROW_COLUMNS} FROM {table} "  # noqa: S608
+            f"WHERE connection_id = {int(connection_id)}{level} AND {where} "
+            f"AND ({_windows_sql(windows)})"
+        )
+        params.extend(where_params)
+    return f"({' UNION ALL '.join(branches)}) AS summed", params
+
+
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     if default_connection.vendor != "postgresql":
         with default_connection.cursor() as cursor:
@@ -153,6 +238,7 @@ def sums_by_period(
         return []
     _checked(quantities)
     params: list[Any] = []
+    where_params: list[Any] = []
     first = quantities[0]
     same_rows = all(
         (q.resource, q.dim1_in, q.dim1_not_in) == (first.resource, first.dim1_in, first.dim1_not_in)
@@ -161,7 +247,7 @@ def sums_by_period(
     if same_rows:
         # One set of rows (the common case): filtered in WHERE, summed as they are.
         sums = [_sum(q.column) for q in quantities] + [_sum("count")] * len(quantities)
-        where = _condition(first, params)
+        where = _condition(first, where_params)
     else:
         sums = []
         for quantity in quantities:
@@ -172,21 +258,22 @@ def sums_by_period(
             sums.append(_sum(f"CASE WHEN {_condition(quantity, params)} THEN count ELSE 0 END"))
         resources = sorted({q.resource for q in quantities})
         where = f"resource IN ({', '.join(['%s'] * len(resources))})"
-        params.extend(resources)
+        where_params.extend(resources)
     split_sql = split if split in ("dim1", "dim2") else "''"
     group_by = f"{group_key_sql(windows, zone, granularity)}, currency"
     if split:
         group_by += f", {split_sql}"
-    table = default_connection.ops.quote_name(Aggregate._meta.db_table)
+    rows, row_params = rows_sql(
+        connection_id, where, where_params, pieces(windows, zone, granularity)
+    )
     sql = (
         f"SELECT MIN(bucket), currency, {split_sql}, {', '.join(sums)} "  # noqa: S608
-        f"FROM {table} WHERE connection_id = {int(connection_id)} AND {where} "
-        f"AND ({_windows_sql(windows)}) GROUP BY {group_by}"
+        f"FROM {rows} GROUP BY {group_by}"
     )
     size = len(quantities)
     return [
         Group(row[0], row[1], row[2] or "", row[3 : 3 + size], row[3 + size :])
-        for row in _fetch(sql, params)
+        for row in _fetch(sql, params + row_params)
     ]
 
 
@@ -214,12 +301,15 @@ def totals_by_period(
     if not resources or not windows:
         return []
     names = sorted(COLUMNS)
-    table = default_connection.ops.quote_name(Aggregate._meta.db_table)
+    rows, params = rows_sql(
+        connection_id,
+        f"resource IN ({', '.join(['%s'] * len(resources))})",
+        list(resources),
+        pieces(windows, zone, granularity),
+    )
     sql = (
         f"SELECT MIN(bucket), resource, currency, dim1, "  # noqa: S608
-        f"{', '.join(_sum(name) for name in names)} FROM {table} "
-        f"WHERE connection_id = {int(connection_id)} "
-        f"AND resource IN ({', '.join(['%s'] * len(resources))}) AND ({_windows_sql(windows)}) "
+        f"{', '.join(_sum(name) for name in names)} FROM {rows} "
         f"GROUP BY {group_key_sql(windows, zone, granularity)}, resource, currency, dim1"
     )
     return [
@@ -230,7 +320,7 @@ def totals_by_period(
             str(row[3]),
             dict(zip(names, (int(v or 0) for v in row[4:]), strict=True)),
         )
-        for row in _fetch(sql, list(resources))
+        for row in _fetch(sql, params)
     ]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from chartivo.metrics import rollups
 from chartivo.metrics.aggregation import COLUMNS, Span
 from chartivo.metrics.models import Aggregate
 
@@ -42,7 +43,8 @@ def replace_spans(connection_id: int, spans: Iterable[Span]) -> int:
     in its first minute, and building a model instance per row costs more than the SQL.
     """
     rows: list[tuple[int | str, ...]] = []
-    for span in _merged(spans):
+    merged = _merged(spans)
+    for span in merged:
         Aggregate.objects.filter(
             connection_id=connection_id,
             resource=span.resource,
@@ -56,9 +58,11 @@ def replace_spans(connection_id: int, spans: Iterable[Span]) -> int:
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(_insert_sql(), rows)
+    rollups.rebuild(connection_id, [(span.resource, span.start, span.end) for span in merged])
     return len(rows)
 
 
 def prune_before(connection_id: int, bucket: int) -> int:
     deleted, _ = Aggregate.objects.filter(connection_id=connection_id, bucket__lt=bucket).delete()
+    rollups.prune(connection_id, bucket)
     return deleted

@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection as db
+from django.db import transaction
 
 from chartivo.accounts.models import User
 from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.metrics import store
+from chartivo.metrics.aggregation import AggregateKey, Span
 from chartivo.metrics.models import Aggregate
 from chartivo.metrics.periods import Granularity, TimeRange
 from chartivo.metrics.queries import Quantity, Window, any_activity, sums_by_period
@@ -35,25 +38,20 @@ def connection_id() -> int:
     return connection.pk
 
 
+def _write(connection_id: int, span: Span) -> None:
+    with transaction.atomic():  # as the sync writes: through the store
+        store.replace_spans(connection_id, [span])
+
+
 def _seed(connection_id: int, rng: random.Random) -> list[Aggregate]:
-    rows = []
+    totals: dict[AggregateKey, list[int]] = {}
     for bucket in range(START, START + SPAN, 900):
         for currency in ("usd", "jpy"):
             for status in ("succeeded", "failed"):
                 if rng.random() < 0.3:
-                    rows.append(
-                        Aggregate(
-                            connection_id=connection_id,
-                            resource="charges",
-                            bucket=bucket,
-                            currency=currency,
-                            dim1=status,
-                            dim2=rng.choice(["visa", "amex", ""]),
-                            count=rng.randint(1, 5),
-                            amount=rng.randint(-(10**6), 10**9),
-                        )
-                    )
-    Aggregate.objects.bulk_create(rows, ignore_conflicts=True)
+                    key = AggregateKey(bucket, currency, status, rng.choice(["visa", "amex", ""]))
+                    totals[key] = [rng.randint(1, 5), rng.randint(-(10**6), 10**9), 0, 0, 0]
+    _write(connection_id, Span("charges", START, START + SPAN, totals))
     return list(Aggregate.objects.filter(connection_id=connection_id))
 
 
@@ -96,16 +94,8 @@ def test_sums_by_period_equal_adding_every_bucket(
 def test_a_series_exists_when_objects_fed_it_even_if_it_adds_up_to_zero(
     connection_id: int,
 ) -> None:
-    Aggregate.objects.create(
-        connection_id=connection_id,
-        resource="refunds",
-        bucket=START,
-        currency="usd",
-        dim1="succeeded",
-        count=2,
-        amount=500,
-        fee=0,
-    )
+    totals = {AggregateKey(START, "usd", "succeeded", ""): [2, 500, 0, 0, 0]}
+    _write(connection_id, Span("refunds", START, START + 900, totals))
     fees = Quantity("refunds", "fee")
     groups = sums_by_period(
         connection_id,
