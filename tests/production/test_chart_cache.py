@@ -91,3 +91,45 @@ def test_with_the_cache_unreachable_charts_are_still_drawn(
     chart = Chart.objects.create(owner=owner, name="Charges", metric="charges", measure="count")
     assert _total(owner_client, chart) > 0
     assert owner_client.get("/").status_code == 200
+
+
+def test_after_each_sync_the_worker_computes_home_so_no_view_of_it_reads_aggregates(
+    owner: User, owner_client: Client, account: Any, stripe_api: Any, settings: Any, redis_url: str
+) -> None:
+    # As in production with Redis: the worker and the web share the figures.
+    settings.REDIS_URL = redis_url
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    connection = connect(owner, account.keys["restricted"])
+    today = Chart.objects.create(
+        owner=owner,
+        name="Charges today",
+        metric="charges",
+        measure="count",
+        range_preset="today",
+        granularity="hour",
+    )
+    Chart.objects.create(
+        owner=owner,
+        name="Revenue",
+        metric="revenue",
+        measure="gross",
+        breakdown="components",
+        range_preset="dashboard",
+    )
+    run_worker()
+    assert not _reads_aggregates(owner_client, "/"), "Home computed what the worker had"
+    before = _total(owner_client, today)
+
+    client = stripe.StripeClient(
+        account.keys["secret"], base_addresses={"api": stripe_api.api_base}
+    )
+    client.v1.charges.create({"amount": 4200, "currency": "usd", "source": "tok_visa"})
+    refresh(connection)
+    assert not _reads_aggregates(owner_client, "/"), "Home's first view after a refresh computed"
+    assert _total(owner_client, today) == before + 1
+
+    # A range Home was never shown at is computed at its first view, and kept.
+    assert _reads_aggregates(owner_client, "/?range=last_30_days")
+    assert not _reads_aggregates(owner_client, "/?range=last_30_days")

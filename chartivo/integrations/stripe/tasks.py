@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from chartivo.charts.warm import after_sync
 from chartivo.integrations.stripe.sync.engine import run_sync
 
 REFRESH_PRIORITY = 10
@@ -20,6 +21,7 @@ def sync_connection(connection_id: int) -> None:
     never holds up the refreshes of the others.
     """
     report = run_sync(connection_id)
+    after_sync(connection_id)  # Home's figures computed now, not at its first view
     if report is not None and report.more_to_do:
         continue_sync.enqueue(connection_id)
 
@@ -27,5 +29,6 @@ def sync_connection(connection_id: int) -> None:
 @task(queue_name="backfill", priority=BACKFILL_PRIORITY)
 def continue_sync(connection_id: int) -> None:
     report = run_sync(connection_id)
+    after_sync(connection_id)
     if report is not None and report.more_to_do:
         continue_sync.enqueue(connection_id)

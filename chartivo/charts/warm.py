@@ -1,0 +1,88 @@
+"""Figures computed by the worker as soon as a sync finishes, before anyone asks for them.
+
+Figures are cached per sync (``chartivo.charts.figures``): the first view after each sync
+would otherwise compute every chart of Home and its headline figures while its reader
+waits. The worker that ran the sync computes them instead, for the dashboard each owner of
+the connection last looked at (its range, zone and comparison), so that view is read from
+the cache. The keys are the ones a request makes (same spec, same resolved periods), so
+nothing here can show other numbers than a request would.
+
+Only with ``REDIS_URL``, where the cache is shared by the worker and every web process.
+Warming is best effort: a failure is logged and the figures are computed at the first
+view, as they would have been.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from chartivo.charts import figures
+from chartivo.charts.dashboard import cached_figures, dashboard_range
+from chartivo.charts.models import Chart, DashboardPreference
+from chartivo.charts.query import ChartSpec, ViewRange, with_range
+from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.sync.status import status_of
+from chartivo.metrics.periods import RangeError
+
+logger = logging.getLogger(__name__)
+
+# Home draws its first page of charts; the warm-up computes the same ones.
+HOME_CHARTS = 24
+
+
+def home_specs(charts: list[Chart], view: ViewRange) -> list[ChartSpec]:
+    """The specs Home draws for ``charts`` over the dashboard's ``view``."""
+    specs = []
+    for chart in charts:
+        spec = chart.spec()
+        specs.append(with_range(spec, view) if spec.follows_dashboard else spec)
+    return specs
+
+
+def after_sync(connection_id: int) -> int:
+    """Computes and caches Home's figures for ``connection_id``'s owner after a sync;
+    returns how many charts were warmed (0 when there is nothing to cache yet)."""
+    try:
+        return _warm(connection_id)
+    except Exception:  # the sync succeeded; a cold first view is the worst outcome
+        logger.warning("charts.warm_failed", extra={"connection": connection_id}, exc_info=True)
+        return 0
+
+
+def _warm(connection_id: int) -> int:
+    if not settings.REDIS_URL:
+        # Without Redis each web process keeps its own figures: the worker's would be read
+        # by no one.
+        return 0
+    connection = StripeConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return 0
+    sync = status_of(connection)
+    if sync.state != "synced" or not sync.last_synced_at:
+        return 0  # nothing is cached while a first sync fills in or a sync fails
+    started = time.monotonic()
+    now = timezone.now()
+    preference = DashboardPreference.objects.filter(user_id=connection.owner_id).first()
+    view = preference.view() if preference is not None else DashboardPreference().view()
+    charts = list(
+        Chart.objects.filter(owner_id=connection.owner_id, deleted_at__isnull=True)[:HOME_CHARTS]
+    )
+    # The headline figures first: they head the page.
+    # A remembered range that no longer resolves: Home says so, there is nothing to warm.
+    with contextlib.suppress(RangeError, ValueError):
+        cached_figures(connection, sync, dashboard_range(view, now=now))
+    figures.drawings(home_specs(charts, view), connection, sync, now=now)
+    logger.info(
+        "charts.warmed",
+        extra={
+            "connection": connection_id,
+            "charts": len(charts),
+            "seconds": round(time.monotonic() - started, 3),
+        },
+    )
+    return len(charts)
