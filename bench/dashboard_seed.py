@@ -3,6 +3,8 @@
 dashboard_seed.py KEY          connect the owner's key; print the connection id
 dashboard_seed.py --sessions N make the 12 charts (once) and N sessions; print JSON
 dashboard_seed.py --synced-now a sync has just finished (as a refresh would leave it)
+dashboard_seed.py --synced-now --warm  the same, then what the worker does after a sync
+                               (chartivo.charts.warm); print its seconds as JSON
 """
 
 from __future__ import annotations
@@ -100,12 +102,20 @@ def view_range(preset: str, zone: str, first: date, last: date) -> ViewRange:
     )
 
 
-def synced_now() -> None:
+def synced_now(*, warm: bool) -> None:
+    import time
+
     from django.utils import timezone
 
+    from chartivo.charts.warm import after_sync
     from chartivo.integrations.stripe.models import StripeConnection
 
     StripeConnection.objects.filter(owner__email=EMAIL).update(last_synced_at=timezone.now())
+    if warm:
+        connection = StripeConnection.objects.get(owner__email=EMAIL)
+        started = time.perf_counter()
+        charts = after_sync(connection.pk)
+        print(json.dumps({"charts": charts, "seconds": time.perf_counter() - started}))
 
 
 def main() -> None:
@@ -115,7 +125,7 @@ def main() -> None:
     if sys.argv[1] == "--sessions":
         sessions(int(sys.argv[2]))
     elif sys.argv[1] == "--synced-now":
-        synced_now()
+        synced_now(warm="--warm" in sys.argv)
     else:
         connect(sys.argv[1])
 

@@ -64,6 +64,11 @@ def copy_figures(source: Any, target: Any) -> None:
             f"SELECT %s, {columns} FROM metrics_aggregate WHERE connection_id = %s",
             [target.pk, source.pk],
         )
+        cursor.execute(
+            f"INSERT INTO metrics_aggregaterollup (connection_id, width, {columns}) "  # noqa: S608
+            f"SELECT %s, width, {columns} FROM metrics_aggregaterollup WHERE connection_id = %s",
+            [target.pk, source.pk],
+        )
     for state in source.resource_states.all():
         ResourceState.objects.filter(connection=target, resource=state.resource).update(
             readable=state.readable,

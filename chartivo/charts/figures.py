@@ -38,7 +38,7 @@ from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.periods import unix_seconds, utc_period_starts
 from chartivo.metrics.windows import Compared
 
-KEY_VERSION = 3  # bump when the figures' shape changes, so old entries are never read
+KEY_VERSION = 4  # bump when the figures' shape changes, so old entries are never read
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ class BucketRow(NamedTuple):
     value: int  # a count, or an amount in the currency's minor unit
 
 
-@dataclass(frozen=True, slots=True)
+# Not slotted: these are cached pickled, and a slotted dataclass unpickles through a
+# Python-level __setstate__, about half again slower per Home view.
+@dataclass(frozen=True)
 class Series:
     key: str
     name: str
@@ -39,7 +41,7 @@ class Series:
     total: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChartData:
     periods: list[datetime]  # period starts, aware in ``zone``
     series: list[Series]
