@@ -10,7 +10,7 @@ $65), so a payload holds the series of one currency, and the page switches betwe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -85,7 +85,22 @@ class ChartPayload:
     note: str = ""  # e.g. why the granularity is not the saved one
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # What ``dataclasses.asdict`` gives, without its deep copy of every value of every
+        # series (a month by the hour is tens of thousands): the lists are shared, never
+        # changed, only serialised.
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["style"] = dict(self.style)
+        out["series"] = [_series_json(s) for s in self.series]
+        if self.comparison is not None:
+            out["comparison"] = {
+                f.name: getattr(self.comparison, f.name) for f in fields(self.comparison)
+            }
+            out["comparison"]["series"] = [_series_json(s) for s in self.comparison.series]
+        return out
+
+
+def _series_json(series: DrawnSeries) -> dict[str, Any]:
+    return {f.name: getattr(series, f.name) for f in fields(series)}
 
 
 def state_of(

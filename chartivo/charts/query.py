@@ -33,8 +33,8 @@ from chartivo.metrics.periods import (
     resolve_range,
     unix_seconds,
 )
-from chartivo.metrics.queries import Group, Quantity, Window, any_activity, sums_by_period
-from chartivo.metrics.series import BucketRow, ChartData, build_chart
+from chartivo.metrics.queries import Quantity, Window, any_activity, sums_by_period_rows
+from chartivo.metrics.series import ChartData, build_chart
 from chartivo.metrics.windows import (
     MAX_PERIODS,
     Compare,
@@ -255,14 +255,43 @@ def _windows(resolved: ResolvedSpec) -> list[Window]:
     return [w for w in windows if w.lo < w.hi]
 
 
-def _rows(groups: list[Group], parts: list[Part], split: bool) -> list[BucketRow]:
-    rows: list[BucketRow] = []
+Row = tuple[int, str, str, int]  # a BucketRow's fields: bucket, currency, series key, value
+
+
+def _rows(
+    groups: list[tuple[Any, ...]], parts: list[Part], split: bool, window: Window
+) -> tuple[list[Row], dict[str, int]]:
+    """The chart's rows from the query's groups (as the database returned them: a month by
+    the hour of a wide breakdown is tens of thousands), and the objects behind each
+    currency in ``window``, in one pass."""
+    size = len(parts)
+    keys = [part.series_key for part in parts]
+    activity: dict[str, int] = {}
+    if size == 1:  # most charts: one sum per group, read in two quick passes
+        if split:
+            rows = [(g[0], g[1], g[2] or "", g[3]) for g in groups if g[4]]
+        else:
+            rows = [(g[0], g[1], keys[0], g[3]) for g in groups if g[4]]
+        for group in groups:
+            if window.lo <= group[0] < window.hi:
+                code = group[1].upper()
+                activity[code] = activity.get(code, 0) + group[4]
+        return rows, activity
+    rows = []
+    append = rows.append
     for group in groups:
-        for index, part in enumerate(parts):
-            if group.objects[index]:
-                key = group.split if split else part.series_key
-                rows.append(BucketRow(group.bucket, group.currency, key, group.values[index]))
-    return rows
+        bucket, currency = group[0], group[1]
+        split_key = (group[2] or "") if split else ""
+        objects = 0
+        for index in range(size):
+            count = group[3 + size + index]
+            if count:
+                append((bucket, currency, split_key if split else keys[index], group[3 + index]))
+                objects = max(objects, count)
+        if window.lo <= bucket < window.hi:
+            code = currency.upper()
+            activity[code] = activity.get(code, 0) + objects
+    return rows, activity
 
 
 def chart_figures(connection_id: int | None, resolved: ResolvedSpec) -> ChartFigures:
@@ -272,7 +301,7 @@ def chart_figures(connection_id: int | None, resolved: ResolvedSpec) -> ChartFig
     lifted = breakdown is not None and breakdown.lifts_filter
     windows = _windows(resolved)
     groups = (
-        sums_by_period(
+        sums_by_period_rows(
             connection_id,
             [_quantity(part, lifted) for part in parts],
             windows,
@@ -283,10 +312,11 @@ def chart_figures(connection_id: int | None, resolved: ResolvedSpec) -> ChartFig
         if connection_id is not None
         else []
     )
-    rows = _rows(groups, parts, split is not None)
+    lo, hi = unix_seconds(resolved.time_range.start), unix_seconds(resolved.time_range.end)
+    rows, activity = _rows(groups, parts, split is not None, Window(lo, hi))
     names = series_names(resolved)
     if breakdown is not None and split is not None:
-        names.update({row.series_key: value_name(breakdown.key, row.series_key) for row in rows})
+        names.update({key: value_name(breakdown.key, key) for key in {row[2] for row in rows}})
     kind = resolved.measure.kind
 
     def chart(time_range: TimeRange) -> ChartData:
@@ -305,17 +335,10 @@ def chart_figures(connection_id: int | None, resolved: ResolvedSpec) -> ChartFig
     to_cut: dict[tuple[str, str], int] = {}
     if isinstance(comparison, Compared):
         cut = unix_seconds(comparison.current.end)
-        lo = unix_seconds(resolved.time_range.start)
-        for row in rows:
-            if lo <= row.bucket < cut:
-                key = (row.currency, row.series_key)
-                to_cut[key] = to_cut.get(key, 0) + row.value
-    activity: dict[str, int] = {}
-    lo, hi = unix_seconds(resolved.time_range.start), unix_seconds(resolved.time_range.end)
-    for group in groups:
-        if lo <= group.bucket < hi:
-            code = group.currency.upper()
-            activity[code] = activity.get(code, 0) + max(group.objects)
+        for bucket, currency, series_key, value in rows:
+            if lo <= bucket < cut:
+                key = (currency, series_key)
+                to_cut[key] = to_cut.get(key, 0) + value
     active = bool(current.series) or (
         connection_id is not None and any_activity(connection_id, list(RESOURCES), Window(lo, hi))
     )

@@ -224,7 +224,7 @@ def _checked(quantities: Sequence[Quantity]) -> None:
             raise ValueError(f"not an aggregate column: {quantity.column!r}")
 
 
-def sums_by_period(
+def sums_by_period_rows(
     connection_id: int,
     quantities: Sequence[Quantity],
     windows: Sequence[Window],
@@ -232,8 +232,11 @@ def sums_by_period(
     zone: ZoneInfo,
     granularity: Granularity,
     split: Split | None = None,
-) -> list[Group]:
-    """One query: every quantity, per period group, currency and breakdown value."""
+) -> list[tuple[Any, ...]]:
+    """``sums_by_period``'s rows as the database returns them: the group's first bucket,
+    currency, breakdown value (None or ""), one sum per quantity, then one object count
+    per quantity. A month by the hour of a wide breakdown is tens of thousands of groups:
+    a chart reads them as they are rather than as one ``Group`` each."""
     if not quantities or not windows:
         return []
     _checked(quantities)
@@ -270,10 +273,25 @@ def sums_by_period(
         f"SELECT MIN(bucket), currency, {split_sql}, {', '.join(sums)} "  # noqa: S608
         f"FROM {rows} GROUP BY {group_by}"
     )
+    return _fetch(sql, params + row_params)
+
+
+def sums_by_period(
+    connection_id: int,
+    quantities: Sequence[Quantity],
+    windows: Sequence[Window],
+    *,
+    zone: ZoneInfo,
+    granularity: Granularity,
+    split: Split | None = None,
+) -> list[Group]:
+    """One query: every quantity, per period group, currency and breakdown value."""
     size = len(quantities)
     return [
         Group(row[0], row[1], row[2] or "", row[3 : 3 + size], row[3 + size :])
-        for row in _fetch(sql, params + row_params)
+        for row in sums_by_period_rows(
+            connection_id, quantities, windows, zone=zone, granularity=granularity, split=split
+        )
     ]
 
 

@@ -56,7 +56,7 @@ class ChartData:
 
 
 def build_chart(
-    rows: Iterable[BucketRow],
+    rows: Iterable[BucketRow] | Iterable[tuple[int, str, str, int]],
     *,
     time_range: TimeRange,
     zone: ZoneInfo,
