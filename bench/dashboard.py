@@ -139,9 +139,8 @@ def chart_urls(base: str, charts: list[dict[str, Any]]) -> list[tuple[str, str]]
                 query = f"range={preset}&granularity={granularity}&tz={chart['zone']}"
                 if preset == "custom":
                     query += f"&from={chart['from']}&to={chart['to']}"
-                urls.append(
-                    (f"chart {preset} by {granularity}", f"{base}/charts/{chart['id']}/?{query}")
-                )
+                name = f"chart {chart['id']} {preset} by {granularity}"
+                urls.append((name, f"{base}/charts/{chart['id']}/?{query}"))
     return urls
 
 
@@ -294,6 +293,8 @@ def report(
         f"  p50 {statistics.median(cold_ms):.0f} ms, p95 {percentile(cold_ms, 95):.0f} "
         f"ms, slowest {1000 * worst[1]:.0f} ms ({worst[0]})"
     )
+    slowest = sorted(cold, key=lambda row: -row[1])[:5]
+    print("  slowest: " + ", ".join(f"{name} {1000 * t:.0f} ms" for name, t, _ in slowest))
     print(f"  largest page {largest[2] / 1024:.0f} KB ({largest[0]})")
     home_cold = next(1000 * t for name, t, _ in cold if name == "Home")
     unwarmed, warmed = after_sync

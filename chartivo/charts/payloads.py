@@ -133,7 +133,7 @@ def currency_order(figures: ChartFigures) -> list[str]:
     active: dict[str, int] = {}
     for series in figures.current.series:
         code = series.currency.upper()
-        active[code] = active.get(code, 0) + sum(1 for value in series.values if value)
+        active[code] = active.get(code, 0) + len(series.values) - series.values.count(0)
     objects = figures.activity
     return sorted(active, key=lambda c: (-objects.get(c, 0), -active[c], c))
 
