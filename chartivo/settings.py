@@ -292,7 +292,8 @@ USE_TZ = True
 STRIPE_API_BASE = env_url(
     "CHARTIVO_STRIPE_API_BASE", "https://api.stripe.com", schemes=("https", "http")
 ).rstrip("/")
-HISTORY_DAYS = env_int("CHARTIVO_HISTORY_DAYS", 30, minimum=1, maximum=365)
+# Up to two years: chartivo.metrics.periods.MAX_HISTORY_DAYS, which the app cannot import here.
+HISTORY_DAYS = env_int("CHARTIVO_HISTORY_DAYS", 30, minimum=1, maximum=731)
 REFRESH_SECONDS = env_int("CHARTIVO_REFRESH_SECONDS", 300, minimum=10)
 # Requests per second Chartivo may spend on one Stripe account: a number, or a percentage
 # of the mode's limit (live 100/s, sandbox 25/s). Half leaves room for the merchant's own use.

@@ -181,7 +181,7 @@ def env_smtp(name: str) -> EmailServer | None:
     ):
         raise ImproperlyConfigured(
             f"{name} must look like smtp://user:password@host:port (smtp+tls:// for "
-            f"STARTTLS, smtps:// for implicit TLS); got {_shown_credentials_hidden(value)}"
+            f"STARTTLS, smtps:// for implicit TLS); got {_shown(value)}"
         )
     default_port, starttls, implicit_tls = _EMAIL_SCHEMES[scheme]
     return EmailServer(
@@ -216,19 +216,10 @@ def env_sender(name: str, *, required: bool) -> str:
     return value
 
 
-def _shown_credentials_hidden(value: str) -> str:
-    # Whatever stands before an "@" may be a password, however malformed the rest is.
+def _shown(value: str) -> str:
+    # A URL may carry a password: whatever stands before its last "@" is never shown. Not
+    # even a parser's idea of the password can be trusted: an unencoded "/" or "#" in it
+    # makes ``urlsplit`` read the password as part of the path or the fragment.
     if "@" in value:
         return repr("…@" + value.rsplit("@", 1)[1][:100])
-    return _shown(value)
-
-
-def _shown(value: str) -> str:
-    # A URL may carry a password: show its scheme and host only.
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return "a value that is not a URL"
-    if parts.password:
-        return repr(f"{parts.scheme}://…@{parts.hostname or ''}")
     return repr(value[:200])

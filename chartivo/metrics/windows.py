@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from chartivo.metrics.periods import (
     BUCKET,
     DAY,
+    MAX_HISTORY_DAYS,
     Granularity,
     RangePreset,
     TimeRange,
@@ -107,9 +108,6 @@ def so_far_cut(time_range: TimeRange) -> datetime:
         return time_range.end
     end = unix_seconds(time_range.end)
     return max(time_range.start, datetime.fromtimestamp(end - end % BUCKET, UTC))
-
-
-MAX_HISTORY_DAYS = 365
 
 
 def history_message(what: str, first: date, history_days: int) -> str:
