@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from chartivo.lib.env import (
     env_address,
+    env_addresses,
     env_bool,
     env_choice,
     env_int,
@@ -209,6 +210,12 @@ _email = env_smtp("CHARTIVO_EMAIL_URL")
 EMAIL_ENABLED = _email is not None
 DEFAULT_FROM_EMAIL = env_sender("CHARTIVO_EMAIL_FROM", required=EMAIL_ENABLED)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets Django's report of each server error (masked, see DEFAULT_EXCEPTION_REPORTER).
+ADMINS = [(address, address) for address in env_addresses("CHARTIVO_ADMINS")]
+if ADMINS and not EMAIL_ENABLED:
+    raise ImproperlyConfigured(
+        "CHARTIVO_ADMINS needs CHARTIVO_EMAIL_URL: error reports are sent by e-mail."
+    )
 EMAIL_TIMEOUT = 10
 if _email is not None:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -216,6 +216,19 @@ def env_sender(name: str, *, required: bool) -> str:
     return value
 
 
+def env_addresses(name: str) -> list[str]:
+    """Comma-separated e-mail addresses (none when unset)."""
+    addresses = env_list(name)
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name} must list e-mail addresses separated by commas; got {address[:200]!r}"
+            ) from None
+    return addresses
+
+
 def _shown(value: str) -> str:
     # A URL may carry a password: whatever stands before its last "@" is never shown. Not
     # even a parser's idea of the password can be trusted: an unencoded "/" or "#" in it

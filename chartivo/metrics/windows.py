@@ -41,12 +41,6 @@ MAX_PERIODS = 744  # 31 days by the hour
 _ORDER = (Granularity.HOUR, Granularity.DAY, Granularity.WEEK, Granularity.MONTH)
 # Periods of each granularity, roughly, per second of range: enough to rule out a
 # granularity without listing its periods (a year has 8,760 hours).
-_APPROX_SECONDS = {
-    Granularity.HOUR: 3600,
-    Granularity.DAY: DAY,
-    Granularity.WEEK: 7 * DAY,
-    Granularity.MONTH: 28 * DAY,
-}
 
 
 class Compare(StrEnum):
@@ -67,7 +61,7 @@ def period_count(time_range: TimeRange, zone: ZoneInfo, granularity: Granularity
     if hi <= lo:
         return 0
     if granularity == Granularity.HOUR:
-        if (hi - lo) // _APPROX_SECONDS[granularity] > 2 * MAX_PERIODS:
+        if (hi - lo) // 3600 > 2 * MAX_PERIODS:
             return MAX_PERIODS + 1  # far too many: not worth listing
         return len(utc_period_starts(lo, hi, zone, granularity))
     # Days, weeks and months are counted on the calendar, from the first and last day.

@@ -53,6 +53,8 @@ BAD_VALUES = [
     ("CHARTIVO_WEB_WORKERS", "0"),
     ("CHARTIVO_WEB_THREADS", "none"),
     ("CHARTIVO_ACCESS_LOG", "sure"),
+    ("CHARTIVO_ADMINS", "ops at chartivo"),
+    ("CHARTIVO_ADMINS", "ops@chartivo.io"),  # without CHARTIVO_EMAIL_URL
 ]
 BAD_VALUES_NAMES = sorted({name for name, _ in BAD_VALUES})
 
