@@ -65,3 +65,15 @@ def test_a_rates_trend_is_the_rate_of_each_period() -> None:
     assert views["refund_rate"].trend == [50.0, 7.5, 4.0, None]
     assert views["refund_rate"].value == "10.00%"
     assert views["dispute_rate"].trend == [0.0, 0.0, 0.0, None]
+
+
+@pytest.mark.django_db
+def test_home_remembers_a_range_it_can_show_and_forgets_one_it_cannot(
+    owner_client: Client,
+) -> None:
+    owner_client.get("/?range=last_30_days&tz=Europe/Paris")
+    assert 'value="last_30_days" selected' in owner_client.get("/").text
+    # Years before the history: refused with a message, and not kept for the next visit.
+    refused = owner_client.get("/?range=custom&from=2001-01-01&to=2001-01-31")
+    assert "Chartivo keeps only the last" in refused.text
+    assert 'value="last_30_days" selected' in owner_client.get("/").text
