@@ -213,7 +213,7 @@ def run(args: argparse.Namespace, redis_url: str) -> None:
         CHARTIVO_STRIPE_BUDGET="100",
         CHARTIVO_SYNC_SLICE_SECONDS="36000",
         CHARTIVO_ALLOWED_HOSTS="127.0.0.1",
-        CHARTIVO_ACCESS_LOG="0",
+        CHARTIVO_ACCESS_LOG="1",  # its durations are the server's own measure of each request
         PYTHONPATH=f"{ROOT}:{BENCH}",
     )
     if not database_exists(args.postgres, name):
@@ -260,12 +260,41 @@ def measure(args: argparse.Namespace, env: dict[str, str], url: str) -> None:
         )
         warmed = json.loads(out.strip().splitlines()[-1])
         cold = first_views(urls, sessions[0])
+        offset = (log / "dashboard-server.log").stat().st_size
         warm_times = warm(urls, sessions, args.seconds)
         load_after = load_average()
+        in_server = server_times(log / "dashboard-server.log", offset)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     report(args, setup, (unwarmed, warmed), cold, warm_times, load_before, load_after)
+    for kind, times in in_server.items():
+        ms = [1000 * t for t in times]
+        if ms:
+            print(
+                f"  the server's own time (gunicorn's access log, from when a thread took the "
+                f"request), {kind}: p50 {statistics.median(ms):.0f} ms, p95 "
+                f"{percentile(ms, 95):.0f} ms"
+            )
+
+
+def server_times(path: Path, offset: int) -> dict[str, list[float]]:
+    """Seconds per request of the warm phase, as the web server logged them."""
+    times: dict[str, list[float]] = {"Home": [], "Chart page": []}
+    with path.open("rb") as lines:
+        lines.seek(offset)
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or "duration_ms" not in record:
+                continue
+            path_ = str(record.get("path", ""))
+            kind = "Home" if path_ == "/" else "Chart page" if path_.startswith("/charts/") else ""
+            if kind:
+                times[kind].append(float(record["duration_ms"]) / 1000)
+    return times
 
 
 def report(
