@@ -119,6 +119,7 @@ _WORK_MEM = "32MB"
 
 
 BUCKET = 900  # the aggregates' own width
+MOST_WINDOWS = 256  # more pieces than this, and the buckets are read as they are
 
 
 def pieces(
@@ -141,7 +142,13 @@ def pieces(
         bounds = [window.lo, *(t for t in starts if window.lo < t < window.hi), window.hi]
         for lo, hi in itertools.pairwise(bounds):
             _split(lo, hi, out)
-    return {width: _merged(found) for width, found in out.items() if found}
+    parts = {width: _merged(found) for width, found in out.items() if found}
+    if sum(len(found) for found in parts.values()) > MOST_WINDOWS:
+        # Periods that are not whole UTC hours (a year by day in a zone a half hour off
+        # UTC): the database would test every row against hundreds of windows, slower
+        # than adding the buckets up.
+        return {BUCKET: _merged(ordered)}
+    return parts
 
 
 def _split(lo: int, hi: int, out: dict[int, list[Window]]) -> None:

@@ -144,3 +144,15 @@ def test_every_bucket_is_read_once_and_a_rollup_only_inside_one_period(
     # Long ranges are read mostly from rollups.
     year = pieces([Window(START - 300 * DAY, START)], zone, Granularity.MONTH)
     assert BUCKET not in year or sum(w.hi - w.lo for w in year[BUCKET]) < 3 * DAY
+
+
+def test_a_year_by_day_half_an_hour_off_utc_reads_the_buckets_as_they_are() -> None:
+    # Each local day would be two quarter-hour edges and 23 hours: hundreds of windows for
+    # the database to test each row against, slower than the buckets.
+    year = Window(START - 364 * DAY, START + DAY)
+    assert pieces([year], ZoneInfo("Asia/Kolkata"), Granularity.DAY) == {BUCKET: [year]}
+    assert set(pieces([year], ZoneInfo("Asia/Kolkata"), Granularity.MONTH)) == {
+        BUCKET,
+        HOUR,
+        DAY,
+    }
