@@ -1,7 +1,8 @@
 """Details a person notices, in Chromium: the Live or Sandbox badge on every Home card and
 chart page; the browser's own time zone offered in the zone pickers; the Save button that
 stays under the pointer while the card's state changes; Home's cards reordered by
-dragging, kept after a reload."""
+dragging, kept after a reload; the guide's pages on a phone, fitting its screen and
+readable (WCAG AA contrast) in light and dark."""
 
 from __future__ import annotations
 
@@ -204,3 +205,86 @@ def test_home_cards_reordered_by_dragging_keep_their_order_after_a_reload(
     # The keyboard's Move buttons follow the new order.
     expect(page.get_by_role("button", name="Move Three earlier")).to_be_disabled()
     expect(page.get_by_role("button", name="Move One later")).to_be_disabled()
+
+
+# Every text node a person sees, with its colour against the first opaque background
+# behind it (the app draws no text over pictures); WCAG AA asks 4.5:1, 3:1 for large text.
+# Disabled controls are exempt, as WCAG exempts them.
+_LOW_CONTRAST = r"""() => {
+  const rgb = (c) => {
+    const p = c.match(/[\d.]+/g).map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const channel = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  const behind = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.a > 0.5) return c;
+    }
+    return {r: 255, g: 255, b: 255};
+  };
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode.textContent.trim();
+    const el = walker.currentNode.parentElement;
+    if (!text || el.closest(".visually-hidden, datalist, script, :disabled")) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === "hidden" || !box.width || !box.height) continue;
+    const [a, b] = [lum(rgb(style.color)), lum(behind(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (parseInt(style.fontWeight) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) found.push(`${text.slice(0, 40)}: ${ratio.toFixed(2)}`);
+  }
+  return found;
+}"""
+_WIDER_THAN_SCREEN = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
+  [...document.querySelectorAll("body *")]
+    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter(el => !el.closest(".table-scroll"))
+    .slice(0, 5).map(el => `wider than the screen: ${el.tagName}.${el.className}`)"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("context_options", [{"viewport": PHONE}], ids=["390px"])
+def test_the_guides_pages_fit_a_phone_and_every_text_is_readable(
+    browsing: Browsing, stripe_keys: dict[str, Secret], context_options: dict[str, Any], scheme: str
+) -> None:
+    guide = Guide(browsing)
+    page = browsing.page
+    page.emulate_media(color_scheme=scheme)
+    problems: dict[str, list[str]] = {}
+
+    def check(where: str) -> None:
+        page.wait_for_load_state("load")
+        found = page.evaluate(_LOW_CONTRAST) + page.evaluate(_WIDER_THAN_SCREEN)
+        if found:
+            problems[where] = found
+        browsing.shots.take(f"{where} {scheme}")
+
+    page.goto(browsing.url("/account/login/"))
+    check("log in")
+    guide.sign_up("dorothy.v@example.com")
+    check("home, empty")
+    guide.open_integrations()
+    check("integrations")
+    guide.save_key(browsing.never_show(stripe_keys["restricted"]), shot="key saved")
+    check("integrations, syncing")
+    browsing.run_worker()
+    guide.home_by_logo()
+    guide.open_new_chart_with_stripe()
+    guide.metric("Charges").check()
+    page.get_by_label("Break down by").select_option(label="Card brand")
+    expect(
+        page.get_by_role("region", name="Preview").get_by_text("Loading preview…")
+    ).to_be_hidden()
+    check("new chart")
+    page.get_by_role("button", name="Save chart").click()
+    expect(page.get_by_role("heading", name="Charges", level=1)).to_be_visible()
+    check("chart")
+    guide.home_by_logo()
+    check("home")
+    assert problems == {}, "text below AA contrast, or wider than a phone"
