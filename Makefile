@@ -21,8 +21,9 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup
 
-lint:                               ## ruff and mypy, as CI runs them
+lint:                               ## ruff, mypy and module length, as CI runs them
 	$(BIN)/ruff check .
+	$(BIN)/python .ci/module_length.py
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 

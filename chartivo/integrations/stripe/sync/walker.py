@@ -108,7 +108,7 @@ class Walker:
         if not self._tasks:
             self._idle.set()
 
-    async def wait(self, timeout: float | None = None) -> bool:
+    async def wait(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 -- a poll, not a deadline
         """Waits until every chain is done (True) or the timeout passes (False)."""
         if not self._tasks:
             return True
