@@ -16,10 +16,10 @@ test: bootstrap lint                ## the whole suite, on SQLite then on Postgr
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite:
-	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup --durations=5
 
 test-postgres:
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup --durations=5
 
 lint:                               ## ruff, mypy and module length, as CI runs them
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from chartivo.charts.dashboard import HEADLINES, DashboardFigures, Kind
+from chartivo.charts.dashboard import HEADLINES, QUANTITIES, DashboardFigures, Headline, Kind
 from chartivo.charts.presentation import Change, change, figure
 from chartivo.metrics.money import format_percent, minor_unit_exponent
 
@@ -20,7 +20,13 @@ class HeadlineView:
     kind: Kind
     value: str
     change: Change | None
-    trend: list[float]
+    trend: list[float | None]  # None: a period where a rate has no denominator
+    note: str = ""
+
+
+# Balance transactions move in the account's settlement currency, which need not be the
+# currency a charge was made in: Stripe converts a EUR charge on a USD account.
+_SETTLED = frozenset(i for i, q in enumerate(QUANTITIES) if q.resource == "balance_transactions")
 
 
 def _total(
@@ -31,6 +37,16 @@ def _total(
         for (quantity, code), value in totals.items()
         if quantity in quantities and (currency is None or code == currency)
     )
+
+
+def _trend(
+    figures: DashboardFigures, quantities: tuple[int, ...], currency: str | None
+) -> list[int]:
+    values = [0] * len(figures.period_starts)
+    for (quantity, code), each in figures.trend.items():
+        if quantity in quantities and (currency is None or code == currency):
+            values = [a + b for a, b in zip(values, each, strict=True)]
+    return values
 
 
 def _rate_text(numerator: int, denominator: int, locale: str) -> str:
@@ -59,71 +75,94 @@ def _rate_change(
     )
 
 
+def _rate_view(headline: Headline, figures: DashboardFigures, locale: str) -> HeadlineView:
+    now = _total(figures.current, headline.numerator, None)
+    below = _total(figures.current, headline.denominator, None)
+    delta = None
+    if figures.previous is not None:
+        before = _total(figures.previous, headline.numerator, None)
+        before_below = _total(figures.previous, headline.denominator, None)
+        delta = _rate_change((now, below), (before, before_below), headline.good_when_up, locale)
+    # The rate of each period, not its numerator: refunds going up while charges go up
+    # faster is a falling refund rate.
+    numerators = _trend(figures, headline.numerator, None)
+    denominators = _trend(figures, headline.denominator, None)
+    trend: list[float | None] = [
+        100 * n / d if d else None for n, d in zip(numerators, denominators, strict=True)
+    ]
+    return HeadlineView(
+        headline.key,
+        headline.label,
+        headline.definition,
+        "rate",
+        _rate_text(now, below, locale),
+        delta,
+        trend,
+    )
+
+
+def _settled_in(figures: DashboardFigures, headline: Headline, currency: str) -> list[str]:
+    """For a figure of balance transactions with none in ``currency``: the currencies its
+    money did move in (the account's settlement currencies). Empty otherwise."""
+    if not set(headline.numerator) <= _SETTLED:
+        return []
+    seen = {
+        code
+        for totals in (figures.current, figures.previous or {})
+        for (quantity, code), value in totals.items()
+        if quantity in headline.numerator and value
+    } | {code for (quantity, code) in figures.trend if quantity in headline.numerator}
+    return [] if currency in seen else sorted(code.upper() for code in seen)
+
+
+def _sum_view(
+    headline: Headline, figures: DashboardFigures, currency: str, locale: str
+) -> HeadlineView:
+    code = currency if headline.kind == "amount" else None
+    kind: Literal["amount", "count"] = "amount" if headline.kind == "amount" else "count"
+    settled = _settled_in(figures, headline, currency) if code else []
+    if settled:
+        # Not a zero: the money moved, in another currency.
+        note = (
+            f"Settled in {', '.join(settled)}: Stripe converted these {currency.upper()} "
+            "payments. Choose that currency to see it."
+        )
+        return HeadlineView(
+            headline.key, headline.label, headline.definition, kind, "—", None, [], note
+        )
+    now = _total(figures.current, headline.numerator, code)
+    delta = None
+    if figures.previous is not None:
+        before = _total(figures.previous, headline.numerator, code)
+        delta = change(
+            now,
+            before,
+            kind=kind,
+            currency=code or "",
+            locale=locale,
+            good_when_up=headline.good_when_up,
+        )
+    scale = 10 ** minor_unit_exponent(code) if code else 1
+    trend: list[float | None] = [v / scale for v in _trend(figures, headline.numerator, code)]
+    return HeadlineView(
+        headline.key,
+        headline.label,
+        headline.definition,
+        kind,
+        figure(now, kind, code or "", locale),
+        delta,
+        trend,
+    )
+
+
 def headline_views(figures: DashboardFigures, currency: str, locale: str) -> list[HeadlineView]:
     """Each headline figure written out; amounts in ``currency`` (lower case)."""
-    views = []
-    for headline in HEADLINES:
-        code = currency if headline.kind == "amount" else None
-        trend_values = [0] * len(figures.period_starts)
-        for (quantity, each), values in figures.trend.items():
-            if quantity in headline.numerator and (code is None or each == code):
-                trend_values = [a + b for a, b in zip(trend_values, values, strict=True)]
-        now = _total(figures.current, headline.numerator, code)
-        before = (
-            _total(figures.previous, headline.numerator, code)
-            if figures.previous is not None
-            else None
-        )
-        if headline.kind == "rate":
-            below = _total(figures.current, headline.denominator, None)
-            value = _rate_text(now, below, locale)
-            delta = None
-            if figures.previous is not None and before is not None:
-                delta = _rate_change(
-                    (now, below),
-                    (before, _total(figures.previous, headline.denominator, None)),
-                    headline.good_when_up,
-                    locale,
-                )
-            views.append(
-                HeadlineView(
-                    headline.key,
-                    headline.label,
-                    headline.definition,
-                    "rate",
-                    value,
-                    delta,
-                    [float(v) for v in trend_values],
-                )
-            )
-            continue
-        kind = "amount" if headline.kind == "amount" else "count"
-        value = figure(now, kind, code or "", locale)
-        delta = (
-            change(
-                now,
-                before,
-                kind=kind,
-                currency=code or "",
-                locale=locale,
-                good_when_up=headline.good_when_up,
-            )
-            if before is not None
-            else None
-        )
-        scale = 10 ** minor_unit_exponent(code) if code else 1
-        views.append(
-            HeadlineView(
-                headline.key,
-                headline.label,
-                headline.definition,
-                headline.kind,
-                value,
-                delta,
-                [v / scale for v in trend_values],
-            )
-        )
-    return views
+    return [
+        _rate_view(headline, figures, locale)
+        if headline.kind == "rate"
+        else _sum_view(headline, figures, currency, locale)
+        for headline in HEADLINES
+    ]
 
 
 def currencies_of(figures: DashboardFigures) -> list[str]:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache as django_cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chartivo.accounts.models import User
+from chartivo.accounts.throttle import Limit, Refused, take
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
 from chartivo.charts.figures import Drawing, drawing, drawings
 from chartivo.charts.forms import ChartForm, ViewRangeForm
@@ -159,6 +159,14 @@ def drawn_spec(chart: Chart, dashboard: ViewRange) -> ChartSpec:
     return with_range(spec, dashboard) if spec.follows_dashboard else spec
 
 
+def _resolves(view: ViewRange) -> bool:
+    try:
+        dashboard_range(view, now=timezone.now())
+    except (RangeError, ValueError):
+        return False
+    return True
+
+
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -168,8 +176,9 @@ def home(request: HttpRequest) -> HttpResponse:
     preference = preference_of(user)
     form = ViewRangeForm(request.GET)
     view = form.view_range(preference.view())
-    if form.given() and form.is_valid() and view != preference.view():
-        # Remembered: the next visit to Home opens on the range last looked at.
+    if form.given() and form.is_valid() and view != preference.view() and _resolves(view):
+        # Remembered: the next visit to Home opens on the range last looked at (one that
+        # can be shown: a range that fails would greet every later visit with an error).
         DashboardPreference.objects.filter(pk=preference.pk).update(
             range_preset=view.range_preset,
             custom_start=view.custom_start,
@@ -270,22 +279,10 @@ def new_chart(request: HttpRequest) -> HttpResponse:
 
 def _over_preview_limit(user: User) -> bool:
     """Previews per user and minute: each one reads aggregates, and a script (or a held
-    key) could ask for thousands."""
-    key = f"preview-count:{user.pk}:{int(timezone.now().timestamp()) // 60}"
-    if settings.REDIS_URL:
-        try:
-            added = django_cache.add(key, 1, timeout=120)
-            count = 1 if added else django_cache.incr(key)
-        except Exception:  # noqa: BLE001 -- no cache, no limit: the preview itself is bounded anyway
-            return False
-    else:
-        if len(_local_counts) > 10_000:  # old minutes: forget them
-            _local_counts.clear()
-        count = _local_counts[key] = _local_counts.get(key, 0) + 1
-    return count > settings.PREVIEWS_PER_MINUTE
-
-
-_local_counts: dict[str, int] = {}
+    key) could ask for thousands. Counted in the database like log-in attempts, so every
+    web process shares one count."""
+    limit = Limit("preview-user", settings.PREVIEWS_PER_MINUTE, 60)
+    return isinstance(take((limit, limit.key(str(user.pk)))), Refused)
 
 
 @login_required

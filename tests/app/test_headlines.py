@@ -1,0 +1,79 @@
+"""Home's headline figures where money is not simple: an account whose charges in several
+currencies all settle in one, and rates whose trend must be a rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from chartivo.charts.dashboard import DISPUTES, REFUNDS, SUCCEEDED, DashboardFigures
+from chartivo.charts.headlines import headline_views
+from chartivo.integrations.stripe.connect import connect
+from tests.conftest import run_worker
+
+
+def _headline(html: str, label: str) -> str:
+    """The text of the headline group named ``label``."""
+    start = html.index(f">{label}</h3>")
+    return html[start : html.index("</li>", start)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_net_volume_of_charges_settled_in_another_currency_is_not_a_made_up_zero(
+    owner: Any, owner_client: Client, stripe_api: Any
+) -> None:
+    account = stripe_api.control.create_account(
+        seed="headlines-settled-in-usd",
+        charges=200,
+        days=20,
+        modes=["test"],
+        settlement_currencies=["usd"],
+    )
+    connect(owner, account.keys["restricted"])
+    run_worker()
+    home = owner_client.get("/?range=last_30_days")
+    currencies = home.context["currencies"]
+    assert "USD" in currencies and len(currencies) > 1, currencies
+    other = next(code for code in currencies if code != "USD")
+
+    in_other = owner_client.get(f"/?range=last_30_days&currency={other}").text
+    net = _headline(in_other, "Net volume")
+    assert "Settled in USD" in net and "—" in net
+    assert "Settled in" not in _headline(in_other, "Gross volume")
+
+    in_usd = owner_client.get("/?range=last_30_days&currency=USD").text
+    assert "Settled in" not in _headline(in_usd, "Net volume")
+    assert "—" not in _headline(in_usd, "Net volume").split("</p>")[0]
+
+
+def test_a_rates_trend_is_the_rate_of_each_period() -> None:
+    figures = DashboardFigures(
+        period_starts=[0, 86_400, 172_800, 259_200],
+        current={(REFUNDS, ""): 10, (SUCCEEDED, "usd"): 100},
+        previous=None,
+        trend={
+            (REFUNDS, ""): [5, 3, 2, 0],
+            (SUCCEEDED, "usd"): [6, 30, 40, 0],
+            (SUCCEEDED, "eur"): [4, 10, 10, 0],
+            (DISPUTES, ""): [0, 0, 0, 0],
+        },
+    )
+    views = {view.key: view for view in headline_views(figures, "usd", "en_US")}
+    # Refunds ÷ successful charges in every currency, period by period; none without charges.
+    assert views["refund_rate"].trend == [50.0, 7.5, 4.0, None]
+    assert views["refund_rate"].value == "10.00%"
+    assert views["dispute_rate"].trend == [0.0, 0.0, 0.0, None]
+
+
+@pytest.mark.django_db
+def test_home_remembers_a_range_it_can_show_and_forgets_one_it_cannot(
+    owner_client: Client,
+) -> None:
+    owner_client.get("/?range=last_30_days&tz=Europe/Paris")
+    assert 'value="last_30_days" selected' in owner_client.get("/").text
+    # Years before the history: refused with a message, and not kept for the next visit.
+    refused = owner_client.get("/?range=custom&from=2001-01-01&to=2001-01-31")
+    assert "Chartivo keeps only the last" in refused.text
+    assert 'value="last_30_days" selected' in owner_client.get("/").text
