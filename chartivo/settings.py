@@ -235,6 +235,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 # No script reads the CSRF cookie (forms carry the token), so no script may.
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "chartivo.charts.errors.csrf_failure"  # the app's page, not Django's
 SESSION_COOKIE_SAMESITE = "Lax"
 _SSL_REDIRECT = env_bool("CHARTIVO_SSL_REDIRECT", True)  # read even when off, so it is checked
 SECURE_SSL_REDIRECT = HTTPS and _SSL_REDIRECT

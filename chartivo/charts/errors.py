@@ -1,4 +1,5 @@
-"""The app's own 404, 403 and 500 pages, in every mode.
+"""The app's own 404, 403 and 500 pages, in every mode, and its page for a form refused
+for its missing or stale CSRF token (``CSRF_FAILURE_VIEW``).
 
 Outside debug mode Django renders ``404.html``, ``403.html`` and ``500.html`` through the
 handlers below. In debug mode (the demo) it shows its technical pages instead, which
@@ -30,10 +31,17 @@ PAGES = {
         "Chartivo could not show this page. The error was recorded; try again in a moment.",
     ),
 }
+STALE_FORM = (
+    "This form has expired",
+    "Nothing was saved: the page was open for a long time, or your browser did not send "
+    "Chartivo's cookies. Go back, reload the page and try again.",
+)
 
 
-def error_page(request: HttpRequest, code: int, details: str = "") -> HttpResponse:
-    title, text = PAGES[code]
+def error_page(
+    request: HttpRequest, code: int, details: str = "", *, words: tuple[str, str] | None = None
+) -> HttpResponse:
+    title, text = words or PAGES[code]
     context = {"code": code, "title": title, "text": text, "details": details}
     body: str
     try:
@@ -55,6 +63,11 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return error_page(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # Django's reason ("CSRF token missing.") helps a developer and nobody else.
+    return error_page(request, 403, details=reason if settings.DEBUG else "", words=STALE_FORM)
 
 
 class AppErrorPagesMiddleware:

@@ -1,7 +1,13 @@
 """``chartivo demo``: the Stripe sandbox, the web app and a worker, seeded, on one machine.
 
-Everything lives under ``var/demo`` and is started as child processes; Ctrl-C stops them
-all. The sandbox is a separate program (``chartivo-sandbox``), reached over HTTP only.
+Everything lives under ``var/demo`` (``CHARTIVO_DEMO_DIR``) and is started as child
+processes; Ctrl-C stops them all. The sandbox is a separate program (``chartivo-sandbox``),
+reached over HTTP only.
+
+The terminal keeps what a person needs — the address, the log-in and the keys to paste —
+and nothing scrolls them away: each process writes its output (the web app's access log
+included) to its own file under ``logs/`` in the demo's folder. When a process stops, the
+end of its log is shown.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chartivo.lib.env import env_int, env_str
+from chartivo.lib.state import PRIVATE_FILE, private_file_tightened, private_folder
 
 SANDBOX_PORT = env_int("CHARTIVO_DEMO_SANDBOX_PORT", 12111, minimum=1, maximum=65535)
 WEB_PORT = env_int("CHARTIVO_DEMO_PORT", 8000, minimum=1, maximum=65535)
@@ -27,6 +35,8 @@ KEY_NAMES = (
     ("restricted_no_disputes", "Sandbox restricted key without Disputes"),
     ("restricted_live", "Live-mode restricted key"),
 )
+SANDBOX_READY = "chartivo-sandbox ready at"
+TAIL_LINES = 20
 
 
 def _environment(state: Path) -> dict[str, str]:
@@ -41,24 +51,57 @@ def _environment(state: Path) -> dict[str, str]:
     return env
 
 
-def _wait_ready(process: subprocess.Popen[str], marker: str, what: str) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stdout.write(f"  [{what}] {line}")
-        if marker in line:
-            return
-    raise SystemExit(f"{what} stopped before it was ready (exit code {process.wait()})")
+def _tail(log: Path, lines: int = TAIL_LINES) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(f"  [{log.stem}] {line}" for line in text.splitlines()[-lines:])
 
 
-def _wait_http(url: str, what: str, timeout: float = 60) -> None:
+def _stopped(what: str, process: subprocess.Popen[bytes], log: Path) -> SystemExit:
+    return SystemExit(
+        f"{what} stopped before it was ready (exit code {process.wait()}); "
+        f"the end of {log}:\n{_tail(log)}"
+    )
+
+
+def _wait_for_text(
+    log: Path, offset: int, marker: str, what: str, process: subprocess.Popen[bytes]
+) -> None:
+    """Waits until ``marker`` appears in what ``process`` wrote to ``log`` after ``offset``."""
+    while True:
+        with log.open("rb") as file:
+            file.seek(offset)
+            if marker.encode() in file.read():
+                return
+        if process.poll() is not None:
+            raise _stopped(what, process, log)
+        time.sleep(0.2)
+
+
+def _wait_http(
+    url: str, what: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
                 return
         except OSError:
+            if process.poll() is not None:
+                raise _stopped(what, process, log) from None
             time.sleep(0.2)
-    raise SystemExit(f"{what} did not answer at {url} within {timeout:.0f}s")
+    raise SystemExit(f"{what} did not answer at {url} within {timeout:.0f}s:\n{_tail(log)}")
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 def _get_json(path: str) -> Any:
@@ -72,92 +115,106 @@ def _sandbox_keys() -> dict[str, str]:
     return {str(e["name"]): str(e["key"]) for e in _get_json(f"keys?account={account}")["data"]}
 
 
-def run_demo(args: list[str]) -> int:
-    root = Path(__file__).resolve().parents[2]
-    state = Path(env_str("CHARTIVO_DEMO_DIR", str(root / "var" / "demo")))
-    state.mkdir(parents=True, exist_ok=True)
-    env = _environment(state)
-    python = sys.executable
-    children: list[subprocess.Popen[str]] = []
+def _screen(logs: Path) -> str:
+    keys = _sandbox_keys()
+    lines = [
+        "",
+        "Chartivo demo is running. Press Ctrl-C to stop everything.",
+        f"  Open:      http://127.0.0.1:{WEB_PORT}/",
+        f"  Log in:    {DEMO_EMAIL} / {DEMO_PASSWORD}   (or sign up)",
+        "  Then: profile menu → Integrations → Stripe Configuration, paste a key, Save.",
+        f"  Logs:      {logs}/ (sandbox.log, web.log, worker.log)",
+        "",
+    ]
+    lines += [f"  {label}:\n    {keys.get(name, '(missing)')}" for name, label in KEY_NAMES]
+    return "\n".join(lines)
 
-    def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[str]:
-        process = subprocess.Popen(argv, env=env, text=True, cwd=root, **kwargs)  # noqa: S603
-        children.append(process)
-        return process
 
-    def stop_all(*_: object) -> None:
-        for child in children:
+class _Children:
+    """The demo's processes, each writing to its own private log file."""
+
+    def __init__(self, root: Path, env: dict[str, str], logs: Path) -> None:
+        self.root, self.env, self.logs = root, env, logs
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def log(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def start(self, name: str, argv: list[str]) -> tuple[subprocess.Popen[bytes], int]:
+        """Starts ``name``; returns it and where its output begins in its log."""
+        path = self.log(name)
+        descriptor = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, PRIVATE_FILE)
+        private_file_tightened(path)  # a log an older demo left open to others
+        with os.fdopen(descriptor, "ab") as output:
+            offset = output.seek(0, os.SEEK_END)
+            process = subprocess.Popen(  # noqa: S603
+                argv, env=self.env, cwd=self.root, stdout=output, stderr=subprocess.STDOUT
+            )
+        self.running[name] = process
+        return process, offset
+
+    def first_stopped(self) -> str | None:
+        return next((n for n, p in self.running.items() if p.poll() is not None), None)
+
+    def stop_all(self) -> None:
+        for child in self.running.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
+        for child in self.running.values():
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
 
+
+def _start_everything(children: _Children, state: Path) -> None:
+    python = sys.executable
+    print("Starting the Stripe sandbox (a month of deterministic data)…", flush=True)
+    sandbox_argv = [python, "-m", "stripe_sandbox", "--port", str(SANDBOX_PORT), "--seed", "42"]
+    sandbox_argv += ["--charges", "3000", "--days", "30", "--data-dir", str(state / "sandbox")]
+    sandbox, offset = children.start("sandbox", sandbox_argv)
+    _wait_for_text(children.log("sandbox"), offset, SANDBOX_READY, "The sandbox", sandbox)
+    manage = [python, "-m", "chartivo.cli"]
+    for step in (
+        ["migrate", "--no-input", "-v", "0"],
+        ["ensure_demo_user", DEMO_EMAIL, DEMO_PASSWORD],
+    ):
+        subprocess.run([*manage, *step], env=children.env, check=True, cwd=children.root)  # noqa: S603
+    print("Starting the web app and a background worker…", flush=True)
+    bind = f"127.0.0.1:{WEB_PORT}"
+    serve = ["serve", "--bind", bind, "--workers", "2", "--threads", "4", "--access-logfile", "-"]
+    web, _ = children.start("web", [*manage, *serve])
+    children.start("worker", [*manage, "worker"])
+    _wait_http(f"http://{bind}/healthz", "The web app", web, children.log("web"))
+
+
+def run_demo(args: list[str]) -> int:
+    root = Path(__file__).resolve().parents[2]
+    state = private_folder(Path(env_str("CHARTIVO_DEMO_DIR", str(root / "var" / "demo"))))
+    taken = [port for port in (SANDBOX_PORT, WEB_PORT) if _port_taken(port)]
+    if taken:
+        print(
+            f"Port {', '.join(map(str, taken))} is in use (another demo still running?). "
+            "Stop it, or choose others with CHARTIVO_DEMO_PORT and CHARTIVO_DEMO_SANDBOX_PORT.",
+            file=sys.stderr,
+        )
+        return 1
+    logs = private_folder(state / "logs")
+    children = _Children(root, _environment(state), logs)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        print("Starting the Stripe sandbox (a month of deterministic data)…")
-        sandbox = start(
-            [
-                python,
-                "-m",
-                "stripe_sandbox",
-                "--port",
-                str(SANDBOX_PORT),
-                "--seed",
-                "42",
-                "--charges",
-                "3000",
-                "--days",
-                "30",
-                "--data-dir",
-                str(state / "sandbox"),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        _wait_ready(sandbox, "chartivo-sandbox ready at", "sandbox")
-        manage = [python, "-m", "chartivo.cli"]
-        subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True, cwd=root)  # noqa: S603
-        subprocess.run(  # noqa: S603
-            [*manage, "ensure_demo_user", DEMO_EMAIL, DEMO_PASSWORD], env=env, check=True, cwd=root
-        )
-        print("Starting the web app and a background worker…")
-        start(
-            [
-                *manage,
-                "serve",
-                "--bind",
-                f"127.0.0.1:{WEB_PORT}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-            ]
-        )
-        start([*manage, "worker"])
-        _wait_http(f"http://127.0.0.1:{WEB_PORT}/healthz", "The web app")
-        keys = _sandbox_keys()
-        url = f"http://127.0.0.1:{WEB_PORT}/"
-        lines = [
-            "",
-            "Chartivo demo is running. Press Ctrl-C to stop everything.",
-            f"  Open:      {url}",
-            f"  Log in:    {DEMO_EMAIL} / {DEMO_PASSWORD}   (or sign up)",
-            "  Then: profile menu → Integrations → Stripe Configuration, paste a key, Save.",
-            "",
-        ]
-        lines += [f"  {label}:\n    {keys.get(name, '(missing)')}" for name, label in KEY_NAMES]
-        print("\n".join(lines), flush=True)
-        while all(child.poll() is None for child in children):
+        _start_everything(children, state)
+        print(_screen(logs), flush=True)
+        while (stopped := children.first_stopped()) is None:
             time.sleep(0.5)
-        print("A demo process stopped; stopping the others.")
+        print(
+            f"\nThe {stopped} process stopped; stopping the others. The end of its log:\n"
+            f"{_tail(children.log(stopped))}",
+            flush=True,
+        )
         return 1
     except KeyboardInterrupt:
-        print("\nStopping…")
+        print("\nStopping…", flush=True)
         return 0
     finally:
-        stop_all()
+        children.stop_all()

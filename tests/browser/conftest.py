@@ -181,18 +181,30 @@ def _node_folder(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
+def context_options() -> dict[str, Any]:
+    """What differs from the default browser (1280 × 900, en-US, the machine's zone): a
+    test parametrizes it, e.g. ``{"timezone_id": "Asia/Kolkata"}`` or a phone's viewport."""
+    return {}
+
+
+@pytest.fixture
 def browsing(
     browser_session: BrowserSession,
     live_server: Any,
     stripe_api: SandboxProcess,
     request: pytest.FixtureRequest,
+    context_options: dict[str, Any],
 ) -> Iterator[Browsing]:
     loop = browser_session.loop
     watch = Watch()
     loop.resume()
-    context = browser_session.browser.new_context(
-        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-US"
-    )
+    options: dict[str, Any] = {
+        "viewport": {"width": 1280, "height": 900},
+        "accept_downloads": True,
+        "locale": "en-US",
+        **context_options,
+    }
+    context = browser_session.browser.new_context(**options)
     context.set_default_timeout(10_000)
     context.add_init_script(_CSP_REPORTER)
     page = context.new_page()

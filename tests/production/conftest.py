@@ -159,9 +159,12 @@ def get(url: str) -> tuple[int, dict[str, Any]]:
 def web_server(log: Path, **extra: str) -> Iterator[str]:
     """``chartivo serve`` (gunicorn, production logging) on a free port; its base URL."""
     port = _free_port()
-    env = worker_environment(
-        CHARTIVO_LOG_FORMAT="json", CHARTIVO_WEB_WORKERS="1", CHARTIVO_WEB_THREADS="2", **extra
-    )
+    defaults = {
+        "CHARTIVO_LOG_FORMAT": "json",
+        "CHARTIVO_WEB_WORKERS": "1",
+        "CHARTIVO_WEB_THREADS": "2",
+    }
+    env = worker_environment(**{**defaults, **extra})
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "chartivo.cli", "serve", "--bind", f"127.0.0.1:{port}"],

@@ -61,6 +61,33 @@ def test_a_post_with_the_token_from_the_page_is_accepted(owner: Any, chart: Char
     assert response.status_code == 302 and Chart.objects.get(pk=chart.pk).deleted_at is not None
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_a_form_refused_for_its_token_answers_with_the_apps_own_page(
+    owner: Any, settings: Any, debug: bool
+) -> None:
+    # A log-in form left open while the person logged in from another tab, or a browser
+    # that drops cookies: the answer is the app's page, saying what to do.
+    settings.DEBUG = debug
+    for client, url in (
+        (Client(enforce_csrf_checks=True), LOGIN),
+        (_logged_in_client(owner), "/integrations/stripe/"),
+    ):
+        response = client.post(url, {"username": owner.email, "password": PASSWORD})
+        page = response.content.decode()
+        assert response.status_code == 403
+        assert '<h1 id="error-title">This form has expired</h1>' in page
+        assert "Nothing was saved" in page and "reload the page and try again" in page
+        assert 'aria-label="Chartivo — Home"' in page  # in the app's layout
+        assert "CSRF verification failed" not in page
+        assert ("Technical details" in page) is debug
+
+
+def _logged_in_client(owner: Any) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
 # --- Headers on every page ------------------------------------------------------------------
 
 _INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)

@@ -37,6 +37,10 @@ def connect(owner: User, raw_key: str) -> StripeConnection:
     parsed = parse_key(raw_key)
     probe = probe_key(parsed.secret)
     with transaction.atomic():
+        # Saves of one owner take turns (a double-clicked Save sends several at once):
+        # without the owner's row locked, two could each find no connection and both
+        # insert one, and the second would break the one-connection-per-owner constraint.
+        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
         # One Stripe account per Chartivo account: a new key replaces the old one, and the
         # old key's aggregates go with it (cascade).
         StripeConnection.objects.filter(owner=owner).delete()

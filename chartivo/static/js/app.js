@@ -54,6 +54,9 @@
       if (bar) bar.value = s.percent;
     }
     function finished(s) {
+      // The card keeps its height, so that what is below it (Save, Remove) stays put
+      // under the pointer whatever the width of the screen and the wrapping of the text.
+      target.style.minHeight = target.getBoundingClientRect().height + "px";
       target.textContent = "";
       var span = document.createElement("span");
       var words;
@@ -136,10 +139,25 @@
 
   // Time zone fields: the list of IANA zones (searchable, any case: the server accepts
   // "europe/paris"), with the browser's own zone offered in one click.
+  // Chromium names some zones by the old identifiers its ICU keeps (a person in India is
+  // told "Asia/Calcutta"); the list offers, and the charts show, today's IANA names.
+  var RENAMED_ZONES = {
+    "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon", "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Europe/Kiev": "Europe/Kyiv", "Atlantic/Faeroe": "Atlantic/Faroe",
+    "America/Godthab": "America/Nuuk", "Africa/Asmera": "Africa/Asmara",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Indianapolis": "America/Indiana/Indianapolis",
+    "America/Louisville": "America/Kentucky/Louisville",
+    "Pacific/Enderbury": "Pacific/Kanton", "Pacific/Ponape": "Pacific/Pohnpei",
+    "Pacific/Truk": "Pacific/Chuuk", "Etc/UTC": "UTC", "Etc/GMT": "UTC", "GMT": "UTC"
+  };
+
   function setupZoneFields() {
     var own;
     try { own = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { own = ""; }
     if (!own) return;
+    own = RENAMED_ZONES[own] || own;
     document.querySelectorAll("input[list=time-zones]").forEach(function (input) {
       if (input.value === own) return;
       var button = document.createElement("button");
