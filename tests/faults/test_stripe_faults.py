@@ -134,8 +134,11 @@ def test_a_key_revoked_mid_sync_keeps_the_data_says_so_and_heals_when_restored(
 
 
 def test_a_permission_removed_affects_only_its_metric_and_comes_back(
-    faulty: Any, owner_client: Client
+    faulty: Any, owner_client: Client, settings: Any
 ) -> None:
+    # No event tells of a permission removed: the refreshes that read every resource's
+    # newest objects (hourly by default) do. Here every refresh is one of them.
+    settings.SYNC_TAIL_SECONDS = 0
     account = faulty.control.create_account(seed="faults-permission", charges=300)
     connection = synced("someone@example.com", account.keys["restricted"])
     before = aggregates(connection)

@@ -1,0 +1,54 @@
+"""Reading Stripe's events list since a checkpoint, within the account's budget.
+
+Only what planning needs is kept of each event: its object's kind and ``created``
+(``plan.Change``). A key without Read on Events answers 403: the scan says so, and the
+refresh falls back to reading tails and unsettled buckets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chartivo.integrations.stripe.catalogue import EVENTS_DASHBOARD_ROW, EVENTS_PATH
+from chartivo.integrations.stripe.client import StripeCallError, StripeSession
+from chartivo.integrations.stripe.sync.budget import Budget
+from chartivo.integrations.stripe.sync.plan import EVENT_TYPES, Change
+
+PAGE_SIZE = 100
+
+
+@dataclass
+class EventScan:
+    readable: bool = True
+    changes: list[Change] = field(default_factory=list)
+    newest: int | None = None  # ``created`` of the newest event read
+    requests: int = 0
+
+
+async def scan_events(session: StripeSession, budget: Budget, *, since: int) -> EventScan:
+    """Every create or change event at or after ``since``; a 429 waits through the budget."""
+    scan = EventScan()
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "created": {"gte": since}, "types": EVENT_TYPES}
+    while True:
+        await budget.acquire(EVENTS_PATH)
+        scan.requests += 1
+        try:
+            page = await session.list(EVENTS_PATH, params, dashboard_row=EVENTS_DASHBOARD_ROW)
+        except StripeCallError as error:
+            if error.kind == "rate_limited":
+                await budget.pause(error.retry_after or 1.0)
+                continue
+            if error.kind != "forbidden":
+                raise
+            scan.readable = False
+            return scan
+        for event in page.data:
+            created = int(event.get("created", since))
+            scan.newest = created if scan.newest is None else max(scan.newest, created)
+            obj = (event.get("data") or {}).get("object") or {}
+            if "created" in obj:
+                scan.changes.append(Change(str(obj.get("object")), int(obj["created"])))
+        if not page.has_more or not page.data:
+            return scan
+        params["starting_after"] = page.data[-1]["id"]
