@@ -45,7 +45,12 @@ def test_measures_are_summed_and_counted() -> None:
 
 
 def test_fold_counts_only_the_range_asked_for_and_returns_the_lowest_bucket() -> None:
-    objects = [_charge(T0 + 2000, 1), _charge(T0 + 1000, 2), _charge(T0 + 10, 4), _charge(T0 - 1, 8)]
+    objects = [
+        _charge(T0 + 2000, 1),
+        _charge(T0 + 1000, 2),
+        _charge(T0 + 10, 4),
+        _charge(T0 - 1, 8),
+    ]
     into: dict[AggregateKey, list[int]] = {}
     lowest = fold(Extractor(CHARGES), objects, into, low=T0, high=T0 + 1800)
     assert lowest == T0

@@ -39,7 +39,9 @@ def test_events_name_the_buckets_of_the_objects_they_carry() -> None:
 def test_without_events_every_resource_reads_its_tail_and_old_dirty_buckets() -> None:
     tails = {"charges": CURRENT - B, "balance_transactions": CURRENT - B}
     dirty = {"charges": {CURRENT - 100 * B, CURRENT}}  # the newer one is inside the tail
-    ranges = plan.refresh_ranges(tails, dirty, now=NOW, history_days=30, from_events=False, tail_every=3600)
+    ranges = plan.refresh_ranges(
+        tails, dirty, now=NOW, history_days=30, from_events=False, tail_every=3600
+    )
     assert ranges == [
         PlannedRange("charges", CURRENT - 100 * B, CURRENT - 99 * B, "reread"),
         PlannedRange("charges", CURRENT - B, CURRENT + B, "tail"),
@@ -48,15 +50,19 @@ def test_without_events_every_resource_reads_its_tail_and_old_dirty_buckets() ->
 
 
 def test_with_events_a_quiet_refresh_reads_only_the_tails_of_resources_without_events() -> None:
-    tails = {key: CURRENT - B for key in ("charges", "customers", "balance_transactions")}
-    ranges = plan.refresh_ranges(tails, {}, now=NOW, history_days=30, from_events=True, tail_every=3600)
+    tails = dict.fromkeys(("charges", "customers", "balance_transactions"), CURRENT - B)
+    ranges = plan.refresh_ranges(
+        tails, {}, now=NOW, history_days=30, from_events=True, tail_every=3600
+    )
     assert ranges == [PlannedRange("balance_transactions", CURRENT - B, CURRENT + B, "tail")]
 
 
 def test_with_events_new_objects_are_read_in_their_own_buckets() -> None:
     tails = {"charges": CURRENT - B}
     dirty = {"charges": {CURRENT, CURRENT - 50 * B}}
-    ranges = plan.refresh_ranges(tails, dirty, now=NOW, history_days=30, from_events=True, tail_every=3600)
+    ranges = plan.refresh_ranges(
+        tails, dirty, now=NOW, history_days=30, from_events=True, tail_every=3600
+    )
     assert ranges == [
         PlannedRange("charges", CURRENT - 50 * B, CURRENT - 49 * B, "reread"),
         PlannedRange("charges", CURRENT, CURRENT + B, "reread"),

@@ -5,6 +5,7 @@ restarts its chain, and a chain that crashes is logged, never dropped."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 from typing import Any, cast
@@ -104,7 +105,7 @@ def _stored(spans: list[Span]) -> dict[AggregateKey, Totals]:
         out.update(span.totals)
     covered.sort()
     assert covered[0][0] == LO and covered[-1][1] == HI
-    assert all(a[1] == b[0] for a, b in zip(covered, covered[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(covered))
     return out
 
 
