@@ -88,7 +88,9 @@ def explain(exc: stripe.StripeError, *, dashboard_row: str = "this resource") ->
             status=status,
             retry_after=_retry_after(exc),
         )
-    if isinstance(exc, stripe.APIConnectionError):  # refused, dropped or timed out
+    if isinstance(exc, TimedOutError):
+        return StripeCallError("unavailable", NOT_ANSWERING, status=status)
+    if isinstance(exc, stripe.APIConnectionError):  # refused or dropped
         return StripeCallError(
             "unavailable",
             "Chartivo could not reach Stripe. It will try again by itself.",
@@ -114,6 +116,10 @@ def _retry_after(exc: stripe.StripeError) -> float | None:
         return max(0.0, float(raw)) if raw is not None else None
     except ValueError:
         return None
+
+
+class TimedOutError(stripe.APIConnectionError):
+    """A request Stripe did not answer within ``CHARTIVO_STRIPE_TIMEOUT_SECONDS``."""
 
 
 class _PooledHTTPClient(stripe.HTTPClient):
@@ -142,6 +148,10 @@ class _PooledHTTPClient(stripe.HTTPClient):
     ) -> tuple[bytes, int, Mapping[str, str]]:
         try:
             response = await self._pool.request(method, url, headers=headers, data=post_data)
+        except httpx.TimeoutException:
+            raise TimedOutError(  # type: ignore[no-untyped-call]
+                "Stripe did not answer in time", should_retry=True
+            ) from None
         except httpx.HTTPError as exc:
             # Never the request or its headers: they hold the key.
             raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]

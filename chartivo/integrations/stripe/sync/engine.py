@@ -133,10 +133,8 @@ class _Run:
             async with session:
                 walker = await self._read(session, budget, connection, states, now)
         except StripeCallError as error:  # while planning: the events list
-            logger.warning(
-                "sync.stripe_error",
-                extra={"connection": self.connection_id, "kind": error.kind, "error": str(error)},
-            )
+            extra = {"connection": self.connection_id, "kind": error.kind, "error": str(error)}
+            logger.warning("sync.stripe_error", exc_info=True, extra=extra)
             await self._failed(REVOKED if error.kind == "rejected" else error.message, error.kind)
             return
         finally:

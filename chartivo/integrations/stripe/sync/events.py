@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chartivo.integrations.stripe.catalogue import EVENTS_DASHBOARD_ROW, EVENTS_PATH
-from chartivo.integrations.stripe.client import StripeCallError, StripeSession
+from chartivo.integrations.stripe.client import GARBLED, StripeCallError, StripeSession
 from chartivo.integrations.stripe.sync.budget import Budget
 from chartivo.integrations.stripe.sync.plan import EVENT_TYPES, Change
 
@@ -44,11 +44,20 @@ async def scan_events(session: StripeSession, budget: Budget, *, since: int) -> 
             scan.readable = False
             return scan
         for event in page.data:
-            created = int(event.get("created", since))
-            scan.newest = created if scan.newest is None else max(scan.newest, created)
-            obj = (event.get("data") or {}).get("object") or {}
-            if "created" in obj:
-                scan.changes.append(Change(str(obj.get("object")), int(obj["created"])))
+            _read_event(scan, event)
         if not page.has_more or not page.data:
             return scan
-        params["starting_after"] = page.data[-1]["id"]
+        cursor = page.data[-1].get("id")
+        if cursor == params.get("starting_after"):  # would ask for the same page forever
+            raise StripeCallError("unavailable", GARBLED)
+        params["starting_after"] = cursor
+
+
+def _read_event(scan: EventScan, event: dict[str, Any]) -> None:
+    created = event.get("created")
+    if not isinstance(created, int):
+        raise StripeCallError("unavailable", GARBLED)
+    scan.newest = created if scan.newest is None else max(scan.newest, created)
+    obj = (event.get("data") or {}).get("object") or {}
+    if isinstance(obj.get("created"), int):
+        scan.changes.append(Change(str(obj.get("object")), obj["created"]))
