@@ -1,5 +1,6 @@
 """Faults injected on demand: latency with jitter, 500s with Stripe's api_error, dropped
-connections, and garbage (a 200 whose list holds objects of no known shape). One configuration applies to every account unless an account has its own."""
+connections, and garbage (a 200 whose list holds objects of no known shape). One
+configuration applies to every account unless an account has its own."""
 
 from __future__ import annotations
 

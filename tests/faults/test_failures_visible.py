@@ -24,7 +24,7 @@ from chartivo.integrations.stripe.sync.status import NOT_ANSWERING
 from chartivo.lib.secretbox import Keyring, generate_key_entry
 from tests.conftest import run_worker
 from tests.faults.conftest import aggregates, refresh, synced
-from tests.security.conftest import LogCapture, app_logs  # noqa: F401  (a fixture)
+from tests.security.conftest import LogCapture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
