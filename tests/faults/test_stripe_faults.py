@@ -1,4 +1,4 @@
-"""Faults while syncing (issue 6): each leaves what was synced intact, tells the user what
+"""Faults while syncing: each leaves what was synced intact, tells the user what
 is going on in words they can act on, and heals by itself once the fault ends.
 
 The sandbox injects the faults (429s, 500s, timeouts, dropped connections, a revoked key,

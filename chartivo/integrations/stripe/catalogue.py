@@ -2,8 +2,8 @@
 
 Two tables: the *resources* fetched (endpoint, permission, which fields become the
 aggregate's dimensions and measures) and the *metrics* a user can chart from them
-(SPEC §2). Aggregation (``chartivo.metrics.aggregation``) and the chart queries read these
-tables; neither knows anything else about Stripe.
+(defined in docs/metrics.md). Aggregation (``chartivo.metrics.aggregation``) and the
+chart queries read these tables; neither knows anything else about Stripe.
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ EVENTS_LABEL = "Events"
 EVENTS_DASHBOARD_ROW = "Events"
 EVENTS_PERMISSION = "rak_event_read"
 
-# Balance-transaction reporting categories that make up net volume and fees (SPEC §2).
+# Balance-transaction reporting categories that make up net volume and fees
+# (docs/metrics.md).
 REVENUE_CATEGORIES = frozenset(
     {
         "charge",

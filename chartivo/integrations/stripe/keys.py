@@ -1,4 +1,4 @@
-"""Reading a pasted Stripe key: its kind and mode come from its prefix (NOTES.md, Keys).
+"""Reading a pasted Stripe key: its kind and mode come from its prefix (docs/sync.md, Keys).
 
 Stripe documents no length or character set for keys, so beyond the prefix only a sane
 body is required: letters and digits (real keys are about 100 characters).

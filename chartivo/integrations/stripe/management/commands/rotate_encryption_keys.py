@@ -1,4 +1,4 @@
-"""Re-seals every stored Stripe key under the newest operator key (SPEC §4.1).
+"""Re-seals every stored Stripe key under the newest operator key (docs/production.md).
 
 Run after putting a new key first in ``CHARTIVO_ENCRYPTION_KEYS``; once it reports that
 nothing is left under an older key, that key can be removed from the list.
