@@ -16,13 +16,14 @@ test: bootstrap lint                ## the whole suite, on SQLite then on Postgr
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite:
-	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup --durations=5
 
 test-postgres:
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup --durations=5
 
-lint:                               ## ruff and mypy, as CI runs them
+lint:                               ## ruff, mypy and module length, as CI runs them
 	$(BIN)/ruff check .
+	$(BIN)/python .ci/module_length.py
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 

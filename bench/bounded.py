@@ -61,9 +61,9 @@ WIDEST = [  # every metric with its widest breakdown
 
 def views() -> list[dict[str, str]]:
     """A year by day, and 31 days by the hour: the most periods a chart may have."""
-    from datetime import date, timedelta
+    from datetime import UTC, datetime, timedelta
 
-    today = date.today()
+    today = datetime.now(UTC).date()
     return [
         {
             "range": "custom",
@@ -216,9 +216,9 @@ def load(
 
 def previews(base: str, session: str, count: int) -> None:
     """``count`` different year-long previews, as someone trying New Chart's options."""
-    from datetime import date, timedelta
+    from datetime import UTC, datetime, timedelta
 
-    today = date.today()
+    today = datetime.now(UTC).date()
     zones = ["UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata", "Asia/Kathmandu"]
     combos = itertools.cycle(itertools.product(WIDEST, zones, ["day", "week", "month"]))
     for n in range(count):

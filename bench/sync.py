@@ -4,7 +4,8 @@ Starts the sandbox with N charges (live mode: 100 requests/s per account, 25/s p
 endpoint) and 150–300 ms latency with jitter, connects a live restricted key, runs the
 first sync in a child process (``chartivo sync_now``) and reads the sandbox's own request
 counts. Then, over the same data, the baseline: the SDK's sequential auto-pagination, one
-resource after another, as the sync tools described in docs/sync.md do.
+resource after another, as the common open-source Stripe
+sync tools do.
 
     python bench/sync.py [--charges 100000] [--budget 50%] [--no-baseline]
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from chartivo.lib.env import (
     env_address,
+    env_addresses,
     env_bool,
     env_choice,
     env_int,
@@ -209,6 +210,12 @@ _email = env_smtp("CHARTIVO_EMAIL_URL")
 EMAIL_ENABLED = _email is not None
 DEFAULT_FROM_EMAIL = env_sender("CHARTIVO_EMAIL_FROM", required=EMAIL_ENABLED)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets Django's report of each server error (masked, see DEFAULT_EXCEPTION_REPORTER).
+ADMINS = [(address, address) for address in env_addresses("CHARTIVO_ADMINS")]
+if ADMINS and not EMAIL_ENABLED:
+    raise ImproperlyConfigured(
+        "CHARTIVO_ADMINS needs CHARTIVO_EMAIL_URL: error reports are sent by e-mail."
+    )
 EMAIL_TIMEOUT = 10
 if _email is not None:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -292,7 +299,8 @@ USE_TZ = True
 STRIPE_API_BASE = env_url(
     "CHARTIVO_STRIPE_API_BASE", "https://api.stripe.com", schemes=("https", "http")
 ).rstrip("/")
-HISTORY_DAYS = env_int("CHARTIVO_HISTORY_DAYS", 30, minimum=1, maximum=365)
+# Up to two years: chartivo.metrics.periods.MAX_HISTORY_DAYS, which the app cannot import here.
+HISTORY_DAYS = env_int("CHARTIVO_HISTORY_DAYS", 30, minimum=1, maximum=731)
 REFRESH_SECONDS = env_int("CHARTIVO_REFRESH_SECONDS", 300, minimum=10)
 # Requests per second Chartivo may spend on one Stripe account: a number, or a percentage
 # of the mode's limit (live 100/s, sandbox 25/s). Half leaves room for the merchant's own use.

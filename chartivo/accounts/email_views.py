@@ -4,6 +4,11 @@ A link's token arrives in the query string; the page that uses it moves it into 
 session and redirects to a plain address, so it stays out of the browser's history and
 any Referer. Opening a link changes nothing (mail scanners open links too): confirming a
 sign-up or setting a password is a POST from the page.
+
+Confirming a sign-up asks for the password it was made with. Anyone can sign up any
+address, and a newer sign-up replaces a waiting one's password: without that question, a
+stranger who signed up the owner's address could have the owner confirm the stranger's
+password by clicking their own link.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.hashers import check_password
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -30,6 +36,13 @@ _SIGNUP_TOKEN = "chartivo_signup_token"  # noqa: S105 - a session key's name
 _RESET = "chartivo_reset"
 
 
+SIGNUP_MISMATCH = (
+    "That is not the password this sign-up was made with. If you did not choose it, "
+    "sign up again to choose your own: a new link will be sent."
+)
+
+
+@sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup_confirm(request: HttpRequest) -> HttpResponse:
@@ -41,7 +54,11 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
     user = pending_user_for(request.session.get(_SIGNUP_TOKEN, ""))
     if user is None:
         return render(request, "accounts/signup_confirm.html", {"valid": False}, status=400)
+    context = {"valid": True, "email": user.email}
     if request.method == "POST":
+        if not check_password(request.POST.get("password", ""), user.password):
+            context["error"] = SIGNUP_MISMATCH
+            return render(request, "accounts/signup_confirm.html", context, status=400)
         # Only the state the link was made for is confirmed: a newer sign-up for the same
         # address (a new password) needs its own, newer link.
         confirmed = User.objects.filter(
@@ -54,7 +71,7 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Welcome to Chartivo: your email is confirmed.")
             return redirect("home")
         return render(request, "accounts/signup_confirm.html", {"valid": False}, status=400)
-    return render(request, "accounts/signup_confirm.html", {"valid": True, "email": user.email})
+    return render(request, "accounts/signup_confirm.html", context)
 
 
 @never_cache
@@ -66,7 +83,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         if isinstance(taken, Refused):
             return refused(request, "reset", taken)
         email = form.cleaned_data["email"]
-        if limits.may_mail(email):
+        if limits.may_mail(request, email):
             send_account_email.enqueue(RESET, email, request.build_absolute_uri("/"))
         return redirect("password_reset_sent")
     context = {"form": form, "email_enabled": settings.EMAIL_ENABLED}

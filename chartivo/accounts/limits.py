@@ -33,8 +33,11 @@ PASSWORD_CHANGE_ACCOUNT = Limit("password-change-account", 5, 15 * MINUTE)
 PASSWORD_CHANGE_ADDRESS = Limit("password-change-address", 20, 15 * MINUTE)
 RESET_ADDRESS = Limit("reset-address", 5, HOUR)
 # Account mail (reset links, sign-up confirmations and notices) to any one address: nobody
-# can make Chartivo flood a mailbox.
+# can make Chartivo flood a mailbox. Asked for from a place the account has logged in
+# from (most likely its owner), mail counts against that place alone: strangers using up
+# the mailbox's share cannot keep its owner from a reset link.
 MAIL_RECIPIENT = Limit("mail-recipient", 3, HOUR)
+MAIL_RECIPIENT_FROM_KNOWN_PLACE = Limit("mail-recipient-known-place", 3, HOUR)
 # A known address is forgotten when its user has not logged in from it for this long.
 KNOWN_ADDRESS_DAYS = 180
 
@@ -47,7 +50,6 @@ def login_pair_limit() -> Limit:
 class LoginAttempt:
     email: str
     address: str
-    known_place: bool
     taken: Taken
 
     @property
@@ -66,7 +68,7 @@ def begin_login(request: HttpRequest, email: str, *, known_place: bool) -> Login
     taken = take(*counts)
     if isinstance(taken, Refused):
         return taken
-    return LoginAttempt(email, address, known_place, taken)
+    return LoginAttempt(email, address, taken)
 
 
 def login_succeeded(attempt: LoginAttempt) -> None:
@@ -92,7 +94,11 @@ def begin_reset(request: HttpRequest) -> Taken | Refused:
     return take((RESET_ADDRESS, RESET_ADDRESS.key(client_address(request))))
 
 
-def may_mail(email: str) -> bool:
+def may_mail(request: HttpRequest, email: str) -> bool:
+    address = client_address(request)
+    if is_known_address(email, address):
+        known = MAIL_RECIPIENT_FROM_KNOWN_PLACE
+        return not isinstance(take((known, known.key(email, address))), Refused)
     return not isinstance(take((MAIL_RECIPIENT, MAIL_RECIPIENT.key(email))), Refused)
 
 

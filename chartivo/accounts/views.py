@@ -4,6 +4,8 @@ or not."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -12,9 +14,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from chartivo.accounts import limits
@@ -28,6 +31,7 @@ from chartivo.accounts.hashing import stranger_slot, strangers_gate
 from chartivo.accounts.mail import SIGNUP, send_account_email
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Refused
+from chartivo.accounts.tokens import SIGNUP_LINK_SECONDS
 from chartivo.lib.client_address import client_address
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -53,6 +57,7 @@ def _next_url(request: HttpRequest) -> str:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_variables("password", "form")  # hidden in error reports
 def log_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponseRedirect(_next_url(request))
@@ -83,6 +88,7 @@ def log_in(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_variables("password_hash", "form")  # hidden in error reports
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
@@ -102,8 +108,10 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password_hash = make_password(form.cleaned_data["password1"])
         email = form.cleaned_data["email"]
         if settings.EMAIL_ENABLED:
-            _hold_pending_signup(email, password_hash)
-            if limits.may_mail(email):
+            # Only when a link goes out: a pending password nobody is told about would
+            # silently break the link already in the mailbox.
+            if limits.may_mail(request, email):
+                _hold_pending_signup(email, password_hash)
                 send_account_email.enqueue(SIGNUP, email, request.build_absolute_uri("/"))
             return redirect("signup_sent")
         try:
@@ -120,8 +128,15 @@ def signup(request: HttpRequest) -> HttpResponse:
 def _hold_pending_signup(email: str, password_hash: str) -> None:
     """A new address gets an account waiting for its confirmation; one already waiting
     takes the newest password (only the mailbox's owner can confirm it); an account in use
-    is left alone (its owner gets a notice instead)."""
-    updated = User.objects.filter(email=email, signup_pending=True).update(password=password_hash)
+    is left alone (its owner gets a notice instead). Sign-ups never confirmed are deleted
+    once their links have long expired: a stranger's address is not kept."""
+    now = timezone.now()
+    User.objects.filter(
+        signup_pending=True, date_joined__lt=now - timedelta(seconds=2 * SIGNUP_LINK_SECONDS)
+    ).delete()
+    updated = User.objects.filter(email=email, signup_pending=True).update(
+        password=password_hash, date_joined=now
+    )
     if updated or User.objects.filter(email=email).exists():
         return
     try:

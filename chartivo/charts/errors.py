@@ -38,7 +38,7 @@ def error_page(request: HttpRequest, code: int, details: str = "") -> HttpRespon
     body: str
     try:
         body = loader.render_to_string(f"{code}.html", context, request=request)
-    except Exception:  # a page that fails to render must not hide the error it reports
+    except Exception:  # noqa: BLE001 -- a page that fails to render must not hide the error it reports
         body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{text}</p>"
     response = HttpResponse(body, status=code)
     response.app_page = True  # type: ignore[attr-defined]

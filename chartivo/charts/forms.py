@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from chartivo.charts.models import COMPARE_CHOICES, RANGE_LABELS, Chart
 from chartivo.charts.query import (
+    SPEC_FIELDS,
     ChartSpec,
     ResolvedSpec,
     SpecError,
@@ -82,19 +83,7 @@ class ChartForm(forms.ModelForm[Chart]):
 
     class Meta:
         model = Chart
-        fields = (
-            "metric",
-            "measure",
-            "breakdown",
-            "range_preset",
-            "custom_start",
-            "custom_end",
-            "granularity",
-            "time_zone",
-            "compare",
-            "chart_type",
-            "name",
-        )
+        fields = (*SPEC_FIELDS, "chart_type", "name")
         labels = {
             "range_preset": "Date range",
             "granularity": "Granularity",

@@ -276,7 +276,7 @@ def _over_preview_limit(user: User) -> bool:
         try:
             added = django_cache.add(key, 1, timeout=120)
             count = 1 if added else django_cache.incr(key)
-        except Exception:  # no cache, no limit: the preview itself is bounded anyway
+        except Exception:  # noqa: BLE001 -- no cache, no limit: the preview itself is bounded anyway
             return False
     else:
         if len(_local_counts) > 10_000:  # old minutes: forget them

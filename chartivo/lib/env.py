@@ -181,7 +181,7 @@ def env_smtp(name: str) -> EmailServer | None:
     ):
         raise ImproperlyConfigured(
             f"{name} must look like smtp://user:password@host:port (smtp+tls:// for "
-            f"STARTTLS, smtps:// for implicit TLS); got {_shown_credentials_hidden(value)}"
+            f"STARTTLS, smtps:// for implicit TLS); got {_shown(value)}"
         )
     default_port, starttls, implicit_tls = _EMAIL_SCHEMES[scheme]
     return EmailServer(
@@ -216,19 +216,23 @@ def env_sender(name: str, *, required: bool) -> str:
     return value
 
 
-def _shown_credentials_hidden(value: str) -> str:
-    # Whatever stands before an "@" may be a password, however malformed the rest is.
-    if "@" in value:
-        return repr("…@" + value.rsplit("@", 1)[1][:100])
-    return _shown(value)
+def env_addresses(name: str) -> list[str]:
+    """Comma-separated e-mail addresses (none when unset)."""
+    addresses = env_list(name)
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name} must list e-mail addresses separated by commas; got {address[:200]!r}"
+            ) from None
+    return addresses
 
 
 def _shown(value: str) -> str:
-    # A URL may carry a password: show its scheme and host only.
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return "a value that is not a URL"
-    if parts.password:
-        return repr(f"{parts.scheme}://…@{parts.hostname or ''}")
+    # A URL may carry a password: whatever stands before its last "@" is never shown. Not
+    # even a parser's idea of the password can be trusted: an unencoded "/" or "#" in it
+    # makes ``urlsplit`` read the password as part of the path or the fragment.
+    if "@" in value:
+        return repr("…@" + value.rsplit("@", 1)[1][:100])
     return repr(value[:200])

@@ -21,6 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+# Two years and a day: "same period last year" then reaches back far enough for a range
+# up to a year long, leap days included. (A year of history could never hold a year-ago
+# comparison: its first day is already 364 days back.)
+MAX_HISTORY_DAYS = 731
+
 DAY = 86_400
 _EPOCH = date(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
@@ -323,7 +328,7 @@ def resolve_range(
         raise RangeError(
             f"This range starts on {first:%Y-%m-%d}, but Chartivo keeps only the last "
             f"{history_days} days: choose a start on {earliest:%Y-%m-%d} or later "
-            f"(an operator can keep up to 365 days with CHARTIVO_HISTORY_DAYS)."
+            f"(an operator can keep up to {MAX_HISTORY_DAYS} days with CHARTIVO_HISTORY_DAYS)."
         )
     # The day after ``last`` starts after now when ``last`` is today: clip to now.
     next_midnight = local_midnight(last + timedelta(days=1), zone)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from chartivo.metrics.periods import (
     BUCKET,
-    DAY,
+    MAX_HISTORY_DAYS,
     Granularity,
     RangePreset,
     TimeRange,
@@ -38,14 +38,6 @@ from chartivo.metrics.periods import (
 
 MAX_PERIODS = 744  # 31 days by the hour
 _ORDER = (Granularity.HOUR, Granularity.DAY, Granularity.WEEK, Granularity.MONTH)
-# Periods of each granularity, roughly, per second of range: enough to rule out a
-# granularity without listing its periods (a year has 8,760 hours).
-_APPROX_SECONDS = {
-    Granularity.HOUR: 3600,
-    Granularity.DAY: DAY,
-    Granularity.WEEK: 7 * DAY,
-    Granularity.MONTH: 28 * DAY,
-}
 
 
 class Compare(StrEnum):
@@ -66,8 +58,10 @@ def period_count(time_range: TimeRange, zone: ZoneInfo, granularity: Granularity
     if hi <= lo:
         return 0
     if granularity == Granularity.HOUR:
-        if (hi - lo) // _APPROX_SECONDS[granularity] > 2 * MAX_PERIODS:
-            return MAX_PERIODS + 1  # far too many: not worth listing
+        # Hours are listed (a day may have 23 or 25), unless there are far too many: a
+        # year has 8,760.
+        if (hi - lo) // 3600 > 2 * MAX_PERIODS:
+            return MAX_PERIODS + 1
         return len(utc_period_starts(lo, hi, zone, granularity))
     # Days, weeks and months are counted on the calendar, from the first and last day.
     first = time_range.start.astimezone(zone).date()
@@ -107,9 +101,6 @@ def so_far_cut(time_range: TimeRange) -> datetime:
         return time_range.end
     end = unix_seconds(time_range.end)
     return max(time_range.start, datetime.fromtimestamp(end - end % BUCKET, UTC))
-
-
-MAX_HISTORY_DAYS = 365
 
 
 def history_message(what: str, first: date, history_days: int) -> str:

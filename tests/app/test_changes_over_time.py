@@ -1,5 +1,5 @@
-"""Changes to a Stripe account after the first sync reach the charts at the next refresh
-(issue 4): a refund of an old charge, a dispute opened then lost, a pending charge that
+"""Changes to a Stripe account after the first sync reach the charts at the next refresh:
+a refund of an old charge, a dispute opened then lost, a pending charge that
 succeeds. Each is made through the official SDK or the sandbox's control API (the way
 Stripe itself would change the account), then the refresh runs the way production runs
 it: the scheduler finds the connection due and the worker syncs it. The charts' CSV must

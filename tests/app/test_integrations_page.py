@@ -1,5 +1,5 @@
 """The Integrations page and its Stripe Configuration card, against the real sandbox
-(SPEC §1.2–1.3 and the guide's Step 5): every key error, the permission probe, save,
+(the guide's Step 5): every key error, the permission probe, save,
 replace and remove, and what is (not) stored."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Key parsing, sealing and masking: the promises of SPEC §1.3 and §4 that need no server."""
+"""Key parsing, sealing and masking: what a pasted key may be, and that it is
+stored sealed and shown masked: the checks that need no server."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ BAD_VALUES = [
     ("DJANGO_SECRET_KEY", "short"),
     ("CHARTIVO_ENCRYPTION_KEYS", "not-a-key"),
     ("CHARTIVO_STRIPE_API_BASE", "api.stripe.com"),
-    ("CHARTIVO_HISTORY_DAYS", "400"),
+    ("CHARTIVO_HISTORY_DAYS", "800"),
     ("CHARTIVO_HISTORY_DAYS", "a month"),
     ("CHARTIVO_REFRESH_SECONDS", "5"),
     ("CHARTIVO_STRIPE_BUDGET", "fast"),
@@ -53,6 +53,8 @@ BAD_VALUES = [
     ("CHARTIVO_WEB_WORKERS", "0"),
     ("CHARTIVO_WEB_THREADS", "none"),
     ("CHARTIVO_ACCESS_LOG", "sure"),
+    ("CHARTIVO_ADMINS", "ops at chartivo"),
+    ("CHARTIVO_ADMINS", "ops@chartivo.io"),  # without CHARTIVO_EMAIL_URL
 ]
 BAD_VALUES_NAMES = sorted({name for name, _ in BAD_VALUES})
 
@@ -141,3 +143,21 @@ def test_the_demo_refuses_a_port_that_is_not_a_number(tmp_path: Path) -> None:
     refused = _command(tmp_path, "demo", CHARTIVO_DEMO_PORT="eighty")
     assert refused.returncode != 0
     assert "CHARTIVO_DEMO_PORT must be a whole number" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "password"),
+    [
+        ("DATABASE_URL", "mysql://chartivo:s3cr/et@db.internal/chartivo", "s3cr/et"),
+        ("REDIS_URL", "redis-cluster://:hunter2#x@cache.internal:6379/0", "hunter2#x"),
+        ("CHARTIVO_EMAIL_URL", "smtp+ssl://mailer:pa#ss@mail.internal", "pa#ss"),
+    ],
+)
+def test_a_refused_url_never_shows_its_password(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, password: str
+) -> None:
+    with pytest.raises(ImproperlyConfigured, match=name) as refused:
+        _load(monkeypatch, tmp_path, **{name: value})
+    message = str(refused.value)
+    assert password not in message
+    assert "…@" in message, "the host is still named, so the operator knows which URL"

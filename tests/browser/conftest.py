@@ -216,7 +216,7 @@ def browsing(
             return
         try:
             body = response.text()
-        except Exception:
+        except Exception:  # noqa: BLE001 -- Playwright raises its own base Error here
             # A fetch the page gave up on (it navigated away) may lose its body; a page
             # itself never does, and must be read.
             if response.request.resource_type == "document":

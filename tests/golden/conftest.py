@@ -33,7 +33,7 @@ from stripe_sandbox.testing import CreatedAccount, SandboxProcess
 from tests.conftest import run_worker
 from tests.support.reference import Snapshot, list_everything
 
-# Chosen so that every breakdown value of SPEC §2 the sandbox makes (all four refund
+# Chosen so that every breakdown value of docs/metrics.md the sandbox makes (all four refund
 # statuses, refund failures, won, lost and open disputes…) falls inside "Last 30 days" on
 # every weekday: test_seeded_accounts checks it.
 RECENT_SEED = "chartivo-golden-4"
@@ -161,8 +161,8 @@ def golden(
             end=int(utc_midnight(custom[1] + timedelta(days=2)).timestamp()),
         )
     oldest = min(utc_midnight(custom[0]), monday - timedelta(days=DAYS))
-    # SPEC §3 lets an operator keep up to 365 days: keep all of the data, with a day of
-    # margin for the zones ahead of UTC, whose "today" may be tomorrow already.
+    # An operator may keep up to 365 days (CHARTIVO_HISTORY_DAYS): keep all of the data,
+    # with a day of margin for the zones ahead of UTC, whose "today" may be tomorrow already.
     history_days = max(30, (today - oldest.date()).days + 2)
     assert history_days <= 365, "the DST change is older than the longest history window"
 

@@ -1,4 +1,5 @@
-"""Golden tests: every chart the app draws equals an independent computation (issue 4).
+"""Golden tests: every chart the app draws equals an independent computation
+from the sandbox's own objects.
 
 For the seeded accounts synced once for the package (``conftest.golden``), every metric ×
 measure × breakdown is drawn at every granularity, for "Last 30 days" and for a Custom

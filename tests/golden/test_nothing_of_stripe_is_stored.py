@@ -1,4 +1,5 @@
-"""After full syncs, no table holds anything of a Stripe object (SPEC §4.4).
+"""After full syncs, no table holds anything of a Stripe object (Chartivo keeps
+aggregates only).
 
 Every value to look for is taken from the very objects the accounts hold, listed through
 the SDK: customer emails and names, every object id (charges, customers, refunds,

@@ -330,9 +330,9 @@ def test_periods_accept_granularity_strings_and_any_aware_input_zone():
 def test_naive_datetimes_are_refused():
     zone = ZoneInfo("UTC")
     with pytest.raises(ValueError, match="naive"):
-        periods(datetime(2026, 1, 1), datetime(2026, 1, 2, tzinfo=UTC), zone, DAY)
+        periods(datetime(2026, 1, 1), datetime(2026, 1, 2, tzinfo=UTC), zone, DAY)  # noqa: DTZ001
     with pytest.raises(ValueError, match="naive"):
-        period_start(datetime(2026, 1, 1), zone, DAY)
+        period_start(datetime(2026, 1, 1), zone, DAY)  # noqa: DTZ001
 
 
 def test_utc_period_starts_are_integers():

@@ -136,11 +136,11 @@ def test_programming_errors_are_not_range_errors():
     with pytest.raises(ValueError, match="history_days"):
         resolve("today", history_days=0)
     with pytest.raises(ValueError, match="aware"):
-        resolve("today", now=datetime(2026, 11, 25))
+        resolve("today", now=datetime(2026, 11, 25))  # noqa: DTZ001
     with pytest.raises(ValueError):
         resolve("last_year")
     with pytest.raises(ValueError, match="aware"):
-        TimeRange(datetime(2026, 1, 1), NOW)
+        TimeRange(datetime(2026, 1, 1), NOW)  # noqa: DTZ001
     with pytest.raises(ValueError, match="before it starts"):
         TimeRange(NOW, utc("2026-01-01T00:00Z"))
 

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chartivo.charts.cache import ByteBoundedCache
-from chartivo.metrics.periods import Granularity, RangePreset, TimeRange, resolve_range
+from chartivo.metrics.periods import (
+    MAX_HISTORY_DAYS,
+    Granularity,
+    RangePreset,
+    TimeRange,
+    resolve_range,
+)
 from chartivo.metrics.windows import (
     MAX_PERIODS,
     Compare,
@@ -88,14 +94,23 @@ def test_this_month_on_the_31st_is_compared_with_all_of_a_shorter_month():
     assert found.previous == TimeRange(utc("2026-02-01T00:00-05:00"), utc("2026-03-01T00:00-05:00"))
 
 
-def test_the_same_period_last_year():
+def test_the_same_period_last_year_needs_more_than_a_year_of_history():
     found = compared("last_7_days", mode=Compare.PREVIOUS_YEAR, history_days=365)
-    assert isinstance(found, Unavailable)  # 365 days is the most: the message says so
-    assert "365 days is the most" in found.message
-    found = compared(
-        "last_month", mode=Compare.PREVIOUS_YEAR, now=datetime(2027, 11, 2, tzinfo=UTC)
-    )
     assert isinstance(found, Unavailable)
+    assert "only the last 365 days" in found.message
+    assert f"keep up to {MAX_HISTORY_DAYS} days" in found.message
+    found = compared("last_7_days", mode=Compare.PREVIOUS_YEAR, history_days=MAX_HISTORY_DAYS)
+    assert isinstance(found, Compared)
+    # The same local dates a year before, cut at the same time of day.
+    assert found.previous == TimeRange(utc("2025-11-19T00:00-05:00"), utc("2025-11-25T14:45-05:00"))
+    found = compared(
+        "last_month",
+        mode=Compare.PREVIOUS_YEAR,
+        now=datetime(2027, 11, 2, tzinfo=UTC),
+        history_days=MAX_HISTORY_DAYS,
+    )
+    assert isinstance(found, Compared)
+    assert found.previous == TimeRange(utc("2026-10-01T00:00-04:00"), utc("2026-11-01T00:00-04:00"))
 
 
 def test_a_comparison_older_than_the_history_is_unavailable_and_says_how_to_get_it():

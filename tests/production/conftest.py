@@ -78,7 +78,8 @@ class SyncRun:
 
 
 def _log_time(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    # Log lines carry local time, like the server that wrote them.
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").astimezone().timestamp()
 
 
 def sync_runs(paths: list[Path]) -> list[SyncRun]:

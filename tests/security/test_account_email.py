@@ -8,15 +8,18 @@ Mail is queued by the request and sent by the worker's task (run here in-process
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from chartivo.accounts import limits
+from chartivo.accounts.tokens import SIGNUP_LINK_SECONDS
 from tests.support.mail import SmtpServer, deliver_queued_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker closes its connection
@@ -79,7 +82,7 @@ def test_sign_up_answers_check_your_email_and_the_link_logs_the_new_user_in(
         "</strong>", ""
     )
     assert not signed_in(client), "opening the link alone (a mail scanner) changes nothing"
-    confirmed = client.post("/account/signup/confirm/")
+    confirmed = client.post("/account/signup/confirm/", {"password": GOOD})
     assert confirmed.status_code == 302 and confirmed["Location"] == "/" and signed_in(client)
     assert "Home" in client.get("/").text
 
@@ -127,9 +130,47 @@ def test_a_newer_sign_up_for_a_waiting_address_replaces_the_older_one(mail: Smtp
 
     assert follow_link(Client(), squatters_link).status_code == 400
     assert follow_link(owner, owners_link).status_code == 200
-    assert owner.post("/account/signup/confirm/").status_code == 302
+    assert owner.post("/account/signup/confirm/", {"password": GOOD}).status_code == 302
     login = Client().post("/account/login/", {"username": "grace@example.com", "password": GOOD})
     assert login.status_code == 302
+
+
+def test_a_stranger_who_signs_up_an_address_cannot_have_its_owner_confirm_their_password(
+    mail: SmtpServer,
+) -> None:
+    owner, stranger = Client(), Client()
+    sign_up(owner, "lin@example.com", GOOD)
+    sign_up(stranger, "lin@example.com", "the strangers password 1", ip="198.51.100.9")
+    deliver_queued_mail()
+    newest = mail.wait_for(to="lin@example.com", count=2).links()[-1]
+
+    # The owner opens the newest link in their mailbox: it asks for their password.
+    assert follow_link(owner, newest).status_code == 200
+    refused = owner.post("/account/signup/confirm/", {"password": GOOD})
+    assert refused.status_code == 400
+    assert "That is not the password this sign-up was made with" in refused.text
+    assert not signed_in(owner)
+    stranger_login = {"username": "lin@example.com", "password": "the strangers password 1"}
+    assert Client().post("/account/login/", stranger_login).status_code != 302
+
+    # Signing up again sends a link that confirms the owner's own password.
+    sign_up(owner, "lin@example.com", GOOD)
+    deliver_queued_mail()
+    latest = mail.wait_for(to="lin@example.com", count=3).links()[-1]
+    assert follow_link(owner, latest).status_code == 200
+    assert owner.post("/account/signup/confirm/", {"password": GOOD}).status_code == 302
+    assert Client().post("/account/login/", stranger_login).status_code != 302
+
+
+def test_sign_ups_never_confirmed_are_forgotten_once_their_links_have_long_expired(
+    mail: SmtpServer, django_user_model: Any
+) -> None:
+    sign_up(Client(), "old@example.com")
+    stale = timezone.now() - timedelta(seconds=2 * SIGNUP_LINK_SECONDS + 60)
+    django_user_model.objects.filter(email="old@example.com").update(date_joined=stale)
+    sign_up(Client(), "recent@example.com", ip="198.51.100.20")
+    assert not django_user_model.objects.filter(email="old@example.com").exists()
+    assert django_user_model.objects.filter(email="recent@example.com").exists()
 
 
 def test_a_mailbox_gets_at_most_a_few_account_messages_an_hour(mail: SmtpServer) -> None:
@@ -225,6 +266,26 @@ def test_a_reset_lets_the_owner_back_in_while_strangers_are_refused(
         "/account/login/", {"username": owner.email, "password": new}, REMOTE_ADDR="192.0.2.77"
     )
     assert again.status_code == 302, "the new password is not held back by old guesses"
+
+
+def test_strangers_using_up_a_mailbox_share_do_not_keep_its_owner_from_a_reset_link(
+    mail: SmtpServer, owner: Any
+) -> None:
+    at_home = Client()
+    logged_in = at_home.post(
+        "/account/login/", {"username": owner.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.50"
+    )
+    assert logged_in.status_code == 302
+    at_home.post("/account/logout/", REMOTE_ADDR="192.0.2.50")
+    for place in range(limits.MAIL_RECIPIENT.most + 2):
+        ask_for_reset(Client(), owner.email, ip=f"198.51.100.{place}")
+    deliver_queued_mail()
+    mail.wait_for(to=owner.email, count=limits.MAIL_RECIPIENT.most)
+
+    ask_for_reset(Client(), owner.email, ip="192.0.2.50")
+    deliver_queued_mail()
+    mail.wait_for(to=owner.email, count=limits.MAIL_RECIPIENT.most + 1)
+    assert len(mail.to(owner.email)) == limits.MAIL_RECIPIENT.most + 1
 
 
 # --- E-mail off ----------------------------------------------------------------------------

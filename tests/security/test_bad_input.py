@@ -8,7 +8,7 @@ them as Stripe would.
 from __future__ import annotations
 
 import string
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -164,7 +164,7 @@ any_dates = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(
 # Around the history window, where a range is valid or only just not: before its start,
 # after today, reversed.
 recent_dates = st.integers(min_value=-70, max_value=5).map(
-    lambda days: (date.today() + timedelta(days=days)).isoformat()
+    lambda days: (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
 )
 date_texts = (
     any_dates

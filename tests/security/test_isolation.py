@@ -1,4 +1,4 @@
-"""Tenant isolation (SPEC §4.6): every URL, asked by the owner, another user and an
+"""Tenant isolation: every URL, asked by the owner, another user and an
 anonymous visitor, with GET and POST. The URLs come from the URLconf, and the table of
 expected answers must name each one, so a new URL fails here until someone decides who
 may use it.

@@ -1,4 +1,4 @@
-"""Key handling (SPEC §4.1–4.2): versioned operator keys and their rotation, a clear stop
+"""Key handling: versioned operator keys and their rotation, a clear stop
 at start-up without a usable one, and tasks that carry a connection id, never a key."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The key never leaves sealed (SPEC §4.3): not in logs, pages, error reports, the database
+"""The key never leaves sealed: not in logs, pages, error reports, the database
 or the task queue, through every path a key takes — the real sandbox, the real worker.
 
 The searches count the key and its body without the prefix; a failure says where and

@@ -1,4 +1,4 @@
-"""Every metric of SPEC §2, computed a second time, slowly and independently.
+"""Every metric of docs/metrics.md, computed a second time, slowly and independently.
 
 The golden tests compare the app's charts with this module. It reads the raw objects
 through the official SDK, as a merchant's own script would, and states each metric
@@ -80,14 +80,14 @@ def list_everything(api_base: str, key: str) -> Snapshot:
     )
 
 
-# --- SPEC §2: one definition per chart a user can ask for ---------------------------------
+# --- one definition per chart a user can ask for (docs/metrics.md) ------------------------
 
 # What one object adds to a chart: (currency, series, value). The series is the breakdown
 # value, or a fixed name for the metric's own series.
 Contribution = tuple[str, str, int]
 Contribute = Callable[[Obj], Iterator[Contribution]]
 
-# Balance-transaction reporting categories that make up net volume and fees (SPEC §2).
+# Balance-transaction reporting categories that make up net volume and fees.
 NET_VOLUME_CATEGORIES = frozenset(
     {
         "charge",

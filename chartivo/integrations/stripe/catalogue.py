@@ -2,7 +2,7 @@
 
 Two tables: the *resources* fetched (endpoint, permission, which fields become the
 aggregate's dimensions and measures) and the *metrics* a user can chart from them
-(defined in docs/metrics.md). Aggregation (``chartivo.metrics.aggregation``) and the
+(docs/metrics.md defines each). Aggregation (``chartivo.metrics.aggregation``) and the
 chart queries read these tables; neither knows anything else about Stripe.
 """
 
@@ -137,8 +137,8 @@ EVENTS_LABEL = "Events"
 EVENTS_DASHBOARD_ROW = "Events"
 EVENTS_PERMISSION = "rak_event_read"
 
-# Balance-transaction reporting categories that make up net volume and fees
-# (docs/metrics.md).
+# Balance-transaction reporting categories that make up net volume and fees, as
+# Stripe's own balance reports count them (docs/metrics.md).
 REVENUE_CATEGORIES = frozenset(
     {
         "charge",

@@ -1,4 +1,5 @@
-"""Saving, replacing and removing a user's Stripe key."""
+"""Saving, replacing and removing a user's Stripe key: checked before it is saved, sealed
+when stored, and replaced or removed with everything synced from it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading a pasted Stripe key: its kind and mode come from its prefix (docs/sync.md, Keys).
+"""Reading a pasted Stripe key: its kind and mode come from its prefix
+(``rk_``/``sk_``/``pk_``, then ``live_`` or ``test_``).
 
 Stripe documents no length or character set for keys, so beyond the prefix only a sane
 body is required: letters and digits (real keys are about 100 characters).

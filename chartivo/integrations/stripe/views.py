@@ -1,4 +1,5 @@
-"""The Integrations page and its Stripe Configuration card (SPEC §1.2–1.3)."""
+"""The Integrations page and its Stripe Configuration card: the steps of the published
+user guide, in its words."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Re-seals every stored Stripe key under the newest operator key (docs/production.md).
+"""Re-seals every stored Stripe key under the newest operator key, so an old
+operator key can be retired.
 
 Run after putting a new key first in ``CHARTIVO_ENCRYPTION_KEYS``; once it reports that
 nothing is left under an older key, that key can be removed from the list.
