@@ -24,7 +24,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from chartivo.integrations.stripe.catalogue import RESOURCES
-from chartivo.integrations.stripe.client import REVOKED, StripeCallError, StripeSession, needs_read
+from chartivo.integrations.stripe.client import (
+    NOT_ANSWERING,
+    REVOKED,
+    StripeCallError,
+    StripeSession,
+    needs_read,
+)
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 from chartivo.integrations.stripe.sync import plan, schedule
 from chartivo.integrations.stripe.sync.budget import Budget, budget_for
@@ -182,19 +188,16 @@ class _Run:
             if time.monotonic() >= self.deadline:
                 walker.stop()
                 await walker.wait()
+                if not walker.stats.answered and walker.fatal is None:
+                    # A whole slice without one answer: an outage, said as one.
+                    walker.fatal = StripeCallError("unavailable", NOT_ANSWERING)
                 break
             await self._flush(walker)
             if time.monotonic() >= next_log:
                 next_log += PROGRESS_LOG_SECONDS
-                logger.info(
-                    "sync.progress",
-                    extra={
-                        "connection": self.connection_id,
-                        "requests": walker.stats.requests,
-                        "objects": walker.stats.objects,
-                        "chains": sum(1 for c in walker.chains if not c.finished),
-                    },
-                )
+                stats, chains = walker.stats, sum(1 for c in walker.chains if not c.finished)
+                extra = {"requests": stats.requests, "objects": stats.objects, "chains": chains}
+                logger.info("sync.progress", extra={"connection": self.connection_id, **extra})
         await self._flush(walker)
 
     async def _flush(self, walker: Walker) -> None:
