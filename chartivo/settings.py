@@ -308,8 +308,8 @@ REFRESH_SECONDS = env_int("CHARTIVO_REFRESH_SECONDS", 300, minimum=10)
 STRIPE_BUDGET = env_share("CHARTIVO_STRIPE_BUDGET", "50%")
 STRIPE_ENDPOINT_BUDGET = env_int("CHARTIVO_STRIPE_ENDPOINT_BUDGET", 25, minimum=1, maximum=100)
 STRIPE_TIMEOUT_SECONDS = env_int("CHARTIVO_STRIPE_TIMEOUT_SECONDS", 30, minimum=1)
-# After the SDK's own two retries, how many more times a request that found Stripe
-# unreachable (or answering 5xx) is tried, with growing pauses, before the run stops.
+# How many more times a request that found Stripe unreachable (or answering 5xx or 409) is
+# tried, with growing pauses, before the run stops (integrations/stripe/client.py).
 STRIPE_RETRIES = env_int("CHARTIVO_STRIPE_RETRIES", 5, minimum=0, maximum=20)
 
 # --- Logging -------------------------------------------------------------------------------
@@ -367,6 +367,13 @@ SYNC_LEASE_SECONDS = env_int("CHARTIVO_SYNC_LEASE_SECONDS", 60, minimum=2)
 # One task reads for at most this long, then queues the rest behind other tenants' work.
 SYNC_SLICE_SECONDS = env_int("CHARTIVO_SYNC_SLICE_SECONDS", 120, minimum=5)
 SCHEDULER_TICK_SECONDS = env_int("CHARTIVO_SCHEDULER_TICK_SECONDS", 5, minimum=1)
+# With Read on Events, a refresh reads only what the events name, and each resource's
+# newest objects directly this often (a permission removed from the key shows then).
+SYNC_TAIL_SECONDS = env_int("CHARTIVO_SYNC_TAIL_SECONDS", 3600, minimum=0)
+# A run that has heard nothing from Stripe for this long is shown as "not answering".
+SYNC_STALL_SECONDS = env_int("CHARTIVO_SYNC_STALL_SECONDS", 60, minimum=1)
+# Sync tasks each worker runs at once (processes): one connection's slow run holds one slot.
+WORKER_SLOTS = env_int("CHARTIVO_WORKER_SLOTS", 2, minimum=1, maximum=64)
 
 # --- The web server (``chartivo serve``: gunicorn, configured in chartivo/ops/gunicorn_conf.py)
 SERVE_BIND = env_address("CHARTIVO_BIND", "0.0.0.0:8000")

@@ -1,5 +1,6 @@
 """Faults injected on demand: latency with jitter, 500s with Stripe's api_error, dropped
-connections. One configuration applies to every account unless an account has its own."""
+connections, and garbage (a 200 whose list holds objects of no known shape). One
+configuration applies to every account unless an account has its own."""
 
 from __future__ import annotations
 
@@ -43,12 +44,13 @@ class Faults:
     latency: tuple[float, float] | None = None
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    garbage_rate: float = 0.0
 
     def updated(self, changes: dict[str, Any]) -> Faults:
         clean: dict[str, Any] = {}
         if "latency" in changes:
             clean["latency"] = parse_latency(changes["latency"])
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "drop_rate", "garbage_rate"):
             if changes.get(name) is not None:
                 clean[name] = parse_rate(name, changes[name])
         return replace(self, **clean)
@@ -58,6 +60,7 @@ class Faults:
             "latency": list(self.latency) if self.latency else None,
             "error_rate": self.error_rate,
             "drop_rate": self.drop_rate,
+            "garbage_rate": self.garbage_rate,
         }
 
 

@@ -156,7 +156,7 @@ def _only(payload: Json, allowed: set[str]) -> None:
 
 @control
 async def set_faults(request: web.Request, sandbox: Sandbox, payload: Json) -> Any:
-    _only(payload, {"account", "latency", "error_rate", "drop_rate"})
+    _only(payload, {"account", "latency", "error_rate", "drop_rate", "garbage_rate"})
     sandbox.faults.set(payload, _account_param(request, payload))
     return sandbox.faults.to_json()
 

@@ -105,6 +105,10 @@ def _check_stripe_account(request: web.Request, api_key: ApiKey) -> None:
         raise errors.permission_denied_account(keys.mask_restricted(api_key.key), named.strip())
 
 
+# What a broken proxy or a half-deployed API might send: a list of objects with no fields.
+GARBAGE = orjson.dumps({"object": "list", "data": [{"id": "garbage"}], "has_more": True})
+
+
 async def _serve(request: web.Request, sandbox: Sandbox, call: _Call) -> web.Response:
     route, object_id = routes_api.match(request.method, request.path)
     call.endpoint = route.endpoint
@@ -124,6 +128,8 @@ async def _serve(request: web.Request, sandbox: Sandbox, call: _Call) -> web.Res
         _drop(request)
     if sandbox.faults.happens(faults.error_rate):
         raise errors.api_error()
+    if sandbox.faults.happens(faults.garbage_rate):
+        return _respond(200, GARBAGE, call.request_id)
     _check_stripe_account(request, api_key)
     permission = keys.RESOURCE_PERMISSION[route.resource] + ("_write" if route.write else "_read")
     if not api_key.allows(permission):

@@ -133,10 +133,13 @@ class SandboxControl:
         latency: str | tuple[float, float] | None = None,
         error_rate: float | None = None,
         drop_rate: float | None = None,
+        garbage_rate: float | None = None,
         account: str | None = None,
         clear_latency: bool = False,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {}
+        if garbage_rate is not None:
+            payload["garbage_rate"] = garbage_rate
         if latency is not None or clear_latency:
             payload["latency"] = list(latency) if isinstance(latency, tuple) else latency
         if error_rate is not None:

@@ -21,10 +21,6 @@ def bucket_of(unix_seconds: int) -> int:
     return unix_seconds - unix_seconds % BUCKET_SECONDS
 
 
-def bucket_ceil(unix_seconds: int) -> int:
-    return -(-unix_seconds // BUCKET_SECONDS) * BUCKET_SECONDS
-
-
 class AggregateKey(NamedTuple):
     bucket: int
     currency: str
@@ -85,16 +81,34 @@ class Extractor:
                 totals[COLUMNS.index(column)] += int(value)
 
 
-def aggregate(
-    resource: Resource, objects: Iterable[Mapping[str, Any]]
-) -> dict[AggregateKey, Totals]:
-    """Totals per (bucket, currency, dim1, dim2) for a batch of objects of one resource."""
-    extractor = Extractor(resource)
-    out: dict[AggregateKey, Totals] = {}
+def fold(
+    extractor: Extractor,
+    objects: Iterable[Mapping[str, Any]],
+    into: dict[AggregateKey, Totals],
+    *,
+    low: int,
+    high: int,
+) -> int | None:
+    """Adds the objects created in [low, high) to ``into``; returns the lowest bucket
+    among them (None when there were none). Objects outside are never counted."""
+    lowest: int | None = None
     for obj in objects:
         key = extractor.key(obj)
-        totals = out.get(key)
+        if not low <= key.bucket < high:
+            continue
+        totals = into.get(key)
         if totals is None:
-            totals = out[key] = [0] * len(COLUMNS)
+            totals = into[key] = [0] * len(COLUMNS)
         extractor.add(totals, obj)
-    return out
+        if lowest is None or key.bucket < lowest:
+            lowest = key.bucket
+    return lowest
+
+
+def split_at(
+    totals: dict[AggregateKey, Totals], bucket: int
+) -> tuple[dict[AggregateKey, Totals], dict[AggregateKey, Totals]]:
+    """(the totals of buckets at or above ``bucket``, those below it)."""
+    above = {k: v for k, v in totals.items() if k.bucket >= bucket}
+    below = {k: v for k, v in totals.items() if k.bucket < bucket}
+    return above, below

@@ -16,7 +16,7 @@ from chartivo.metrics.aggregation import COLUMNS, Span
 from chartivo.metrics.models import Aggregate
 
 
-def _merged(spans: Iterable[Span]) -> list[Span]:
+def merged(spans: Iterable[Span]) -> list[Span]:
     """Adjacent spans of one resource become one, so one DELETE covers them."""
     out: list[Span] = []
     for span in sorted(spans, key=lambda s: (s.resource, s.start)):
@@ -43,8 +43,8 @@ def replace_spans(connection_id: int, spans: Iterable[Span]) -> int:
     in its first minute, and building a model instance per row costs more than the SQL.
     """
     rows: list[tuple[int | str, ...]] = []
-    merged = _merged(spans)
-    for span in merged:
+    written = merged(spans)
+    for span in written:
         Aggregate.objects.filter(
             connection_id=connection_id,
             resource=span.resource,
@@ -58,8 +58,22 @@ def replace_spans(connection_id: int, spans: Iterable[Span]) -> int:
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(_insert_sql(), rows)
-    rollups.rebuild(connection_id, [(span.resource, span.start, span.end) for span in merged])
+    rollups.rebuild(connection_id, [(span.resource, span.start, span.end) for span in written])
     return len(rows)
+
+
+def buckets_holding(
+    connection_id: int, resource: str, dim1_values: Iterable[str], *, before: int
+) -> set[int]:
+    """The buckets before ``before`` with an aggregate whose ``dim1`` is one of the values."""
+    return set(
+        Aggregate.objects.filter(
+            connection_id=connection_id,
+            resource=resource,
+            dim1__in=list(dim1_values),
+            bucket__lt=before,
+        ).values_list("bucket", flat=True)
+    )
 
 
 def prune_before(connection_id: int, bucket: int) -> int:

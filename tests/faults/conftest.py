@@ -11,6 +11,7 @@ from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync import scheduler
 from chartivo.metrics.models import Aggregate
 from tests.conftest import run_worker
+from tests.security.conftest import app_logs  # noqa: F401  (the fixture, for these tests too)
 
 FIELDS = (
     "resource",

@@ -1,4 +1,4 @@
-"""The database restarting under a syncing worker (issue 6): PostgreSQL drops every
+"""The database restarting under a syncing worker: PostgreSQL drops every
 connection; the worker reconnects, the sync resumes from its last commit, and the figures
 end identical to an uninterrupted sync. (SQLite is a file: it has no server to restart.)"""
 

@@ -1,4 +1,4 @@
-"""A worker killed mid-sync (issue 5 and 6): its successor resumes from the checkpoints,
+"""A worker killed mid-sync: its successor resumes from the checkpoints,
 finishes with figures identical to an uninterrupted sync, and re-reads almost nothing.
 
 Both workers are real ``chartivo worker`` processes on the test database; the first one

@@ -36,6 +36,10 @@ class Resource:
     # Event types (``types[]`` of GET /v1/events) that change an object of this resource
     # after it was created; its own ``created`` tells which bucket to re-read.
     change_events: tuple[str, ...] = ()
+    # Event types Stripe emits when an object of this resource is created. A resource that
+    # has them is re-read, once events can be read, only in the buckets its events name;
+    # one without (balance transactions) is re-read at its tail at every refresh.
+    created_events: tuple[str, ...] = ()
     # ``data.object.object`` of those events.
     object_name: str = ""
 
@@ -57,6 +61,7 @@ CHARGES = Resource(
         "charge.succeeded",
         "charge.updated",
     ),
+    created_events=("charge.failed", "charge.pending", "charge.succeeded"),
     object_name="charge",
 )
 CUSTOMERS = Resource(
@@ -67,6 +72,7 @@ CUSTOMERS = Resource(
     permission="rak_customer_read",
     has_currency=False,
     change_events=("customer.deleted",),
+    created_events=("customer.created",),
     object_name="customer",
 )
 REFUNDS = Resource(
@@ -81,6 +87,7 @@ REFUNDS = Resource(
     measures={"amount": "amount"},
     unsettled=frozenset({"pending", "requires_action"}),
     change_events=("charge.refund.updated", "refund.updated", "refund.failed"),
+    created_events=("refund.created",),
     object_name="refund",
 )
 DISPUTES = Resource(
@@ -106,6 +113,7 @@ DISPUTES = Resource(
         "charge.dispute.funds_withdrawn",
         "charge.dispute.updated",
     ),
+    created_events=("charge.dispute.created",),
     object_name="dispute",
 )
 BALANCE_TRANSACTIONS = Resource(

@@ -12,7 +12,9 @@ key (the SDK's own messages carry a partly masked one).
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,15 +52,13 @@ class StripeCallError(Exception):
         self.status = status
         self.retry_after = retry_after
 
-    @property
-    def retryable(self) -> bool:
-        return self.kind in ("rate_limited", "unavailable")
-
 
 REJECTED = (
     "Stripe rejected this key. Paste it again, or create a new restricted key in the Stripe "
     "Dashboard (Developers → API keys → Create restricted key)."
 )
+NOT_ANSWERING = "Stripe did not answer in time. Chartivo will try again by itself."
+GARBLED = "Stripe sent an answer Chartivo could not read. Chartivo will try again by itself."
 REVOKED = (
     "Stripe no longer accepts the saved key (it may have been deleted or rolled). Create a "
     "new restricted key in the Stripe Dashboard and save it here."
@@ -88,13 +88,17 @@ def explain(exc: stripe.StripeError, *, dashboard_row: str = "this resource") ->
             status=status,
             retry_after=_retry_after(exc),
         )
-    if isinstance(exc, stripe.APIConnectionError):
+    if isinstance(exc, TimedOutError):
+        return StripeCallError("unavailable", NOT_ANSWERING, status=status)
+    if isinstance(exc, stripe.APIConnectionError):  # refused or dropped
         return StripeCallError(
             "unavailable",
             "Chartivo could not reach Stripe. It will try again by itself.",
             status=status,
         )
-    if status is not None and status >= 500:
+    if status is None or status < 400:  # a body that is not Stripe's JSON
+        return StripeCallError("unavailable", GARBLED, status=status)
+    if status >= 500:
         return StripeCallError(
             "unavailable",
             f"Stripe answered with an error ({status}). Chartivo will try again by itself.",
@@ -114,22 +118,83 @@ def _retry_after(exc: stripe.StripeError) -> float | None:
         return None
 
 
-class _PooledHTTPXClient(stripe.HTTPXClient):
-    """The SDK's httpx client with a pool as large as the requests Chartivo keeps in flight.
+class TimedOutError(stripe.APIConnectionError):
+    """A request Stripe did not answer within ``CHARTIVO_STRIPE_TIMEOUT_SECONDS``."""
 
-    httpx keeps only 20 idle connections by default; at 100 requests/s and 300 ms each
-    about 30 are in flight, and the rest would reconnect on every request.
+
+class _PooledHTTPClient(stripe.HTTPClient):
+    """An HTTP client for the SDK (its documented ``http_client=`` hook) with a pool as large
+    as the requests Chartivo keeps in flight.
+
+    ``stripe.HTTPXClient`` keeps httpx's default of 20 idle connections; at 100 requests/s
+    and 300 ms each about 30 are in flight, and the rest would reconnect (a TLS handshake)
+    on every request. Only the asynchronous calls Chartivo makes are implemented.
     """
 
+    name = "chartivo-httpx"
+
     def __init__(self, *, timeout: float, max_connections: int) -> None:
-        super().__init__(timeout=timeout)
-        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=stripe.ca_bundle_path)
-        self._client_async = httpx.AsyncClient(
-            verify=verify,
+        super().__init__()
+        self._pool = httpx.AsyncClient(
+            verify=ssl.create_default_context(cafile=stripe.ca_bundle_path),
+            timeout=timeout,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
         )
+
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        try:
+            response = await self._pool.request(method, url, headers=headers, data=post_data)
+        except httpx.TimeoutException:
+            raise TimedOutError(  # type: ignore[no-untyped-call]
+                "Stripe did not answer in time", should_retry=True
+            ) from None
+        except httpx.HTTPError as exc:
+            # Never the request or its headers: they hold the key.
+            raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]
+                f"Network error: {type(exc).__name__}", should_retry=True
+            ) from None
+        return response.content, response.status_code, response.headers
+
+    async def close_async(self) -> None:
+        await self._pool.aclose()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one rule for trying a Stripe call again, used by every call Chartivo makes.
+
+    Retried: a connection error or timeout, a 5xx, and a 409 (Stripe's lock contention),
+    up to ``retries`` more times, waiting 0.5 s, 1 s, 2 s, … (at most 8 s); a 429 only when
+    ``rate_limited`` is set (the key check; the sync answers 429s through its budget,
+    ``sync/budget.py``). No try starts, and none runs on, past ``deadline`` seconds from
+    the first. Written here rather than with the SDK's ``max_network_retries`` (off) so that
+    one overall deadline bounds the call whatever the per-request timeout, and so that
+    the SDK's retries do not multiply with Chartivo's.
+    """
+
+    retries: int
+    deadline: float
+    rate_limited: bool = False
+
+    def should_retry(self, error: StripeCallError, attempt: int) -> bool:
+        if attempt > self.retries:
+            return False
+        if error.kind == "rate_limited":
+            return self.rate_limited
+        return error.kind == "unavailable" or error.status == 409
+
+    @staticmethod
+    def pause(error: StripeCallError, attempt: int) -> float:
+        return error.retry_after or min(0.5 * 2 ** (attempt - 1), 8.0)
+
+
+def sync_policy() -> RetryPolicy:
+    retries = settings.STRIPE_RETRIES
+    return RetryPolicy(retries=retries, deadline=float(settings.SYNC_SLICE_SECONDS))
 
 
 @dataclass(frozen=True)
@@ -147,18 +212,24 @@ class StripeSession:
 
     # Everything below this frame (the SDK's own) holds the key under other names.
     @sensitive_variables()
-    def __init__(self, secret: str, *, max_connections: int = 64) -> None:
-        self._http = _PooledHTTPXClient(
-            timeout=settings.STRIPE_TIMEOUT_SECONDS, max_connections=max_connections
+    def __init__(
+        self,
+        secret: str,
+        *,
+        max_connections: int = 64,
+        policy: RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.policy = policy or sync_policy()
+        self._http = _PooledHTTPClient(
+            timeout=timeout or settings.STRIPE_TIMEOUT_SECONDS, max_connections=max_connections
         )
         self._client = stripe.StripeClient(
             secret,
             base_addresses={"api": settings.STRIPE_API_BASE},
             stripe_version=API_VERSION,
             http_client=self._http,
-            # The SDK retries connection errors and 5xx with its own backoff; 429s it does
-            # not retry, and Chartivo answers those itself (sync/walker.py).
-            max_network_retries=2,
+            max_network_retries=0,  # RetryPolicy decides
         )
 
     @classmethod
@@ -172,17 +243,37 @@ class StripeSession:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.close_async()  # type: ignore[no-untyped-call]
+        await self._http.close_async()
         del self._client
 
     async def list(
         self, path: str, params: dict[str, Any], *, dashboard_row: str = "this resource"
     ) -> Page:
+        """One list page, tried again as ``self.policy`` says; raises ``StripeCallError``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.policy.deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with asyncio.timeout_at(deadline):
+                    return await self._list_once(path, params, dashboard_row)
+            except TimeoutError:
+                raise StripeCallError("unavailable", NOT_ANSWERING) from None
+            except StripeCallError as error:
+                wait = self.policy.pause(error, attempt)
+                if not self.policy.should_retry(error, attempt) or loop.time() + wait > deadline:
+                    raise
+            await asyncio.sleep(wait)
+
+    async def _list_once(self, path: str, params: dict[str, Any], dashboard_row: str) -> Page:
         try:
             response = await self._client.raw_request_async("get", path, **params)
         except stripe.StripeError as exc:
             raise explain(exc, dashboard_row=dashboard_row) from None
         body = response.data
+        if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
+            raise StripeCallError("unavailable", GARBLED, status=response.code)
         return Page(data=body.get("data", []), has_more=bool(body.get("has_more")))
 
 

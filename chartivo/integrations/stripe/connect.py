@@ -4,9 +4,7 @@ when stored, and replaced or removed with everything synced from it."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -17,7 +15,9 @@ from chartivo.integrations.stripe.client import seal_key
 from chartivo.integrations.stripe.keys import parse_key
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection
 from chartivo.integrations.stripe.probe import EVENTS, probe_key
+from chartivo.integrations.stripe.sync import schedule
 from chartivo.integrations.stripe.sync.plan import EVENTS_OVERLAP
+from chartivo.integrations.stripe.tasks import sync_connection
 
 SECRET_KEY_WARNING = (
     "You saved a full secret key (sk_…). Chartivo only reads, so a restricted key with Read "  # noqa: S105
@@ -32,8 +32,6 @@ def connect(owner: User, raw_key: str) -> StripeConnection:
     Raises ``KeyFormatError`` or ``StripeCallError`` (with a message for the form) before
     anything is stored.
     """
-    from chartivo.integrations.stripe.tasks import sync_connection
-
     parsed = parse_key(raw_key)
     probe = probe_key(parsed.secret)
     with transaction.atomic():
@@ -43,6 +41,8 @@ def connect(owner: User, raw_key: str) -> StripeConnection:
         list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
         # One Stripe account per Chartivo account: a new key replaces the old one, and the
         # old key's aggregates go with it (cascade).
+        # The connection's row is locked before its children, as a sync's writes do.
+        list(StripeConnection.objects.select_for_update().filter(owner=owner).values("pk"))
         StripeConnection.objects.filter(owner=owner).delete()
         connection = StripeConnection.objects.create(
             owner=owner,
@@ -52,8 +52,8 @@ def connect(owner: User, raw_key: str) -> StripeConnection:
             key_last4=parsed.last4,
             events_readable=probe.readable.get(EVENTS, False),
             events_since=int(time.time()) - EVENTS_OVERLAP,
-            # Queued below; like the scheduler's claim, this keeps it from queuing it again.
-            next_run_at=timezone.now() + timedelta(seconds=2 * settings.SYNC_LEASE_SECONDS),
+            # Queued below: claimed, so the scheduler does not queue it again.
+            next_run_at=schedule.claim_until(timezone.now()),
         )
         ResourceState.objects.bulk_create(
             ResourceState(
@@ -69,5 +69,7 @@ def connect(owner: User, raw_key: str) -> StripeConnection:
 
 
 def disconnect(owner: User) -> bool:
-    deleted, _ = StripeConnection.objects.filter(owner=owner).delete()
+    with transaction.atomic():
+        list(StripeConnection.objects.select_for_update().filter(owner=owner).values("pk"))
+        deleted, _ = StripeConnection.objects.filter(owner=owner).delete()
     return deleted > 0

@@ -32,6 +32,9 @@ class StripeConnection(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     sync_error = models.TextField(blank=True)  # in words a user can act on; never a key
     sync_error_at = models.DateTimeField(null=True, blank=True)
+    # When a run started or last heard from Stripe: a run silent for longer than
+    # CHARTIVO_SYNC_STALL_SECONDS is shown as "Stripe is not answering".
+    progress_at = models.DateTimeField(null=True, blank=True)
     # Events created at or after this Unix second have not been read yet.
     events_since = models.BigIntegerField(null=True, blank=True)
     events_readable = models.BooleanField(default=False)

@@ -1,15 +1,31 @@
 """Background tasks. They carry a connection id, never a key: the worker opens the sealed
-key itself, only for the calls it makes (SPEC §4.2)."""
+key itself, only for the calls it makes."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
 from chartivo.charts.warm import after_sync
-from chartivo.integrations.stripe.sync.engine import run_sync
+from chartivo.integrations.stripe.sync.engine import RunReport, run_sync
 
 REFRESH_PRIORITY = 10
 BACKFILL_PRIORITY = 0
+
+
+def sync_finished(connection_id: int) -> None:
+    """Called once each time a connection's sync has read everything it had to (the end of
+    a first sync, or a refresh), with its aggregates committed: the one place for work
+    that follows a successful sync."""
+    after_sync(connection_id)  # Home's figures computed now, not at its first view
+
+
+def _after(connection_id: int, report: RunReport | None) -> None:
+    if report is None or report.error:
+        return
+    if report.more_to_do:
+        continue_sync.enqueue(connection_id)
+    else:
+        sync_finished(connection_id)
 
 
 @task(queue_name="refresh", priority=REFRESH_PRIORITY)
@@ -20,15 +36,9 @@ def sync_connection(connection_id: int) -> None:
     sync goes to the back of the lower-priority ``backfill`` queue, so one huge account
     never holds up the refreshes of the others.
     """
-    report = run_sync(connection_id)
-    after_sync(connection_id)  # Home's figures computed now, not at its first view
-    if report is not None and report.more_to_do:
-        continue_sync.enqueue(connection_id)
+    _after(connection_id, run_sync(connection_id))
 
 
 @task(queue_name="backfill", priority=BACKFILL_PRIORITY)
 def continue_sync(connection_id: int) -> None:
-    report = run_sync(connection_id)
-    after_sync(connection_id)
-    if report is not None and report.more_to_do:
-        continue_sync.enqueue(connection_id)
+    _after(connection_id, run_sync(connection_id))

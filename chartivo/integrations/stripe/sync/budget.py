@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,7 +32,7 @@ from chartivo.lib.env import parse_share
 
 TOLERANCE_SECONDS = 0.1
 
-MODE_LIMITS = {"live": 100.0, "test": 25.0}  # Stripe's read limits per account (NOTES.md)
+MODE_LIMITS = {"live": 100.0, "test": 25.0}  # Stripe's read limits per account (docs/sync.md)
 ENDPOINT_LIMIT = 25.0
 
 
@@ -62,16 +63,25 @@ class Budget(Protocol):
         """Stripe answered 429: nobody on this account sends for ``seconds``."""
         ...
 
+    async def aclose(self) -> None: ...
+
 
 class LocalBudget:
-    def __init__(self, rates: Rates) -> None:
+    def __init__(
+        self,
+        rates: Rates,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rates = rates
-        self._total = 0.0  # the total schedule's next slot (time.monotonic seconds)
+        self._clock, self._sleep = clock, sleep
+        self._total = 0.0  # the total schedule's next slot (clock seconds)
         self._endpoint: dict[str, float] = defaultdict(float)
 
     async def acquire(self, endpoint: str) -> None:
         while True:
-            now = time.monotonic()
+            now = self._clock()
             ready = max(self._total, self._endpoint[endpoint]) - TOLERANCE_SECONDS
             if now >= ready:
                 self._total = max(self._total, now) + 1 / self.rates.total
@@ -79,10 +89,13 @@ class LocalBudget:
                     1 / self.rates.per_endpoint
                 )
                 return
-            await asyncio.sleep(ready - now)
+            await self._sleep(ready - now)
 
     async def pause(self, seconds: float) -> None:
-        self._total = max(self._total, time.monotonic() + seconds)
+        self._total = max(self._total, self._clock() + seconds)
+
+    async def aclose(self) -> None:
+        return None
 
 
 # Both schedules on Redis's clock (shared by every machine), in microseconds. Returns 0
@@ -141,7 +154,7 @@ class RedisBudget:
         await self._redis.aclose()
 
 
-def budget_for(*, mode: str, account_key: str) -> LocalBudget | RedisBudget:
+def budget_for(*, mode: str, account_key: str) -> Budget:
     rates = rates_for(mode)
     if settings.REDIS_URL:
         return RedisBudget(rates, account_key=account_key, redis_url=settings.REDIS_URL)

@@ -1,9 +1,12 @@
 """One sync run of one connection: plan, read, aggregate, write, record the outcome.
 
-Runs inside a task (``tasks.py``) that holds the connection's lease. The reading is
-asynchronous (``walker``); the database is reached only from the calling thread
-(``sync_to_async``), in short transactions that write completed spans together with
-the ranges still left, so a run can be killed at any moment and resumed.
+The only part of the sync that reads and writes the database (aggregates through
+``metrics/store.py``, scheduling state through ``schedule.py``). Runs inside a task
+(``tasks.py``) that holds the connection's lease. The reading is asynchronous
+(``walker``, ``events``); the database is reached only from the calling thread
+(``sync_to_async``), in short transactions that write completed spans together with the
+ranges still left, so a run can be killed at any moment and resumed. docs/sync.md walks
+through it.
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
@@ -22,13 +24,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from chartivo.integrations.stripe.catalogue import RESOURCES
-from chartivo.integrations.stripe.client import REVOKED, StripeCallError, StripeSession, needs_read
+from chartivo.integrations.stripe.client import (
+    NOT_ANSWERING,
+    REVOKED,
+    StripeCallError,
+    StripeSession,
+    needs_read,
+)
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
-from chartivo.integrations.stripe.sync import lease, plan
-from chartivo.integrations.stripe.sync.budget import Budget, RedisBudget, budget_for
+from chartivo.integrations.stripe.sync import plan, schedule
+from chartivo.integrations.stripe.sync.budget import Budget, budget_for
+from chartivo.integrations.stripe.sync.events import scan_events
 from chartivo.integrations.stripe.sync.walker import Chain, Walker, WalkStats
+from chartivo.lib.secretbox import DecryptionError
 from chartivo.metrics import store
-from chartivo.metrics.aggregation import Span
+from chartivo.metrics.aggregation import Span, bucket_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +46,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 FLUSH_SECONDS = 1.0
 PROGRESS_LOG_SECONDS = 10.0
-RETRY_SOON_SECONDS = 60  # after Stripe was unreachable
+SAVE_AGAIN = (
+    "Chartivo can no longer open the saved key (its encryption key was removed). "
+    "Save your key again."
+)
+Remaining = list[tuple[str, int, int, str]]
 
 
-def _db(fn: Callable[P, R]) -> Callable[P, Any]:
+def _db(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``fn`` run in the thread that owns the database connection, its types kept."""
     return sync_to_async(fn, thread_sensitive=True)
 
 
@@ -53,18 +68,23 @@ class RunReport:
 
 
 def run_sync(connection_id: int, *, slice_seconds: float | None = None) -> RunReport | None:
-    """Syncs one connection if no other worker is; returns None when one is."""
-    token = lease.acquire(connection_id)
+    """Syncs one connection if no other worker is; returns None when one is, or when the
+    connection was removed meanwhile (which ends the run quietly)."""
+    token = schedule.acquire(connection_id)
     if token is None:
         return None
     try:
         run = _Run(connection_id, token, slice_seconds or settings.SYNC_SLICE_SECONDS)
         return async_to_sync(run.run)()
-    except lease.LeaseLostError:
-        logger.warning("sync.lease_lost", extra={"connection": connection_id})
+    except schedule.LeaseLostError:
+        logger.info("sync.lease_lost", extra={"connection": connection_id})
         return None
+    except Exception:
+        # Logged here, with the connection, whatever the task queue does with it.
+        logger.exception("sync.failed", extra={"connection": connection_id})
+        raise
     finally:
-        lease.release(connection_id, token)
+        schedule.release(connection_id, token)
 
 
 class _Run:
@@ -75,57 +95,82 @@ class _Run:
         self.report = RunReport(connection_id)
         self.spans: list[Span] = []
         self.resources: set[str] = set()
+        self.answered = 0  # requests answered at the last flush
+        self.event_requests = 0
 
     async def run(self) -> RunReport:
         started = time.monotonic()
         now = int(time.time())
         prepared = await _db(self._prepare)(now)
-        if prepared is None:  # removed or replaced meanwhile
-            return self.report
-        connection, states = prepared
-        walker: Walker | None = None
-        error_kind = ""
-        budget = budget_for(mode=connection.mode, account_key=f"connection-{connection.pk}")
-        # Enough connections for the requests the budget keeps in flight (rate × latency),
-        # and no more: httpx scans its whole pool for every request.
-        pool = math.ceil(budget.rates.total * 0.6) + 4
-        async with StripeSession.for_connection(connection, max_connections=pool) as session:
-            try:
-                ranges = await _db(self._pending_ranges)(connection, states)
-                if not ranges:
-                    await self._plan_refresh(session, budget, connection, states, now)
-                    ranges = await _db(self._pending_ranges)(connection, states, retry_all=True)
-                walker = Walker(session, budget, self.spans.append)
-                for r in ranges:
-                    self.resources.add(r.resource)
-                    walker.add(Chain(RESOURCES[r.resource], r.start, r.end, r.purpose))
-                await self._drive(walker)
-            except StripeCallError as error:  # while planning
-                walker = None
-                self.report.error = REVOKED if error.kind == "rejected" else error.message
-                error_kind = error.kind
-            finally:
-                if isinstance(budget, RedisBudget):
-                    await budget.aclose()
-        if walker is not None:
-            self.report.stats = walker.stats
-            await _db(self._finish)(connection, states, walker)
-        else:
-            await _db(self._record_error)(connection, self.report.error, error_kind)
+        if prepared is not None:
+            connection, states = prepared
+            await self._run_with_key(connection, states, now)
         self.report.seconds = time.monotonic() - started
+        stats = self.report.stats
         logger.info(
             "sync.run",
             extra={
                 "connection": self.connection_id,
-                "objects": self.report.stats.objects,
-                "requests": self.report.stats.requests,
-                "rate_limited": self.report.stats.rate_limited,
+                "objects": stats.objects,
+                "requests": stats.requests,
+                "rate_limited": stats.rate_limited,
                 "seconds": round(self.report.seconds, 2),
                 "more_to_do": self.report.more_to_do,
                 "error": self.report.error,
             },
         )
         return self.report
+
+    async def _run_with_key(
+        self, connection: StripeConnection, states: list[ResourceState], now: int
+    ) -> None:
+        budget = budget_for(mode=connection.mode, account_key=f"connection-{connection.pk}")
+        # Enough connections for the requests the budget keeps in flight (rate × latency),
+        # and no more: httpx scans its whole pool for every request.
+        pool = math.ceil(budget.rates.total * 0.6) + 4
+        try:
+            session = StripeSession.for_connection(connection, max_connections=pool)
+        except DecryptionError:
+            await budget.aclose()
+            logger.error("sync.key_unreadable", extra={"connection": self.connection_id})
+            await self._failed(SAVE_AGAIN, "key")
+            return
+        try:
+            async with session:
+                walker = await self._read(session, budget, connection, states, now)
+        except StripeCallError as error:  # while planning: the events list
+            extra = {"connection": self.connection_id, "kind": error.kind, "error": str(error)}
+            logger.warning("sync.stripe_error", exc_info=True, extra=extra)
+            await self._failed(REVOKED if error.kind == "rejected" else error.message, error.kind)
+            return
+        finally:
+            await budget.aclose()
+        walker.stats.requests += self.event_requests
+        self.report.stats = walker.stats
+        await _db(self._finish)(states, walker)
+
+    async def _read(
+        self,
+        session: StripeSession,
+        budget: Budget,
+        connection: StripeConnection,
+        states: list[ResourceState],
+        now: int,
+    ) -> Walker:
+        ranges = await _db(_pending_ranges)(self.connection_id, states)
+        if not ranges:
+            await self._plan_refresh(session, budget, connection, states, now)
+            ranges = await _db(_pending_ranges)(self.connection_id, states, retry_all=True)
+        walker = Walker(session, budget, self.spans.append, connection_id=self.connection_id)
+        for r in ranges:
+            self.resources.add(r.resource)
+            walker.add(Chain(RESOURCES[r.resource], r.start, r.end, r.purpose))
+        await self._drive(walker)
+        return walker
+
+    async def _failed(self, message: str, kind: str) -> None:
+        self.report.error = message
+        await _db(self._record_error)(message, kind)
 
     async def _drive(self, walker: Walker) -> None:
         try:
@@ -139,48 +184,28 @@ class _Run:
 
     async def _read_and_flush(self, walker: Walker) -> None:
         next_log = time.monotonic() + PROGRESS_LOG_SECONDS
-        while not await walker.wait(timeout=FLUSH_SECONDS):
+        while not await walker.wait(FLUSH_SECONDS):
             if time.monotonic() >= self.deadline:
                 walker.stop()
                 await walker.wait()
+                if not walker.stats.answered and walker.fatal is None:
+                    # A whole slice without one answer: an outage, said as one.
+                    walker.fatal = StripeCallError("unavailable", NOT_ANSWERING)
                 break
             await self._flush(walker)
             if time.monotonic() >= next_log:
                 next_log += PROGRESS_LOG_SECONDS
-                logger.info(
-                    "sync.progress",
-                    extra={
-                        "connection": self.connection_id,
-                        "requests": walker.stats.requests,
-                        "objects": walker.stats.objects,
-                        "chains": sum(1 for c in walker.chains if not c.finished),
-                    },
-                )
+                stats, chains = walker.stats, sum(1 for c in walker.chains if not c.finished)
+                extra = {"requests": stats.requests, "objects": stats.objects, "chains": chains}
+                logger.info("sync.progress", extra={"connection": self.connection_id, **extra})
         await self._flush(walker)
 
     async def _flush(self, walker: Walker) -> None:
         # Taken together, between two awaits: the spans and the ranges match exactly.
         spans, self.spans[:] = list(self.spans), []
         remaining = walker.remaining()
-        await _db(self._commit)(spans, remaining)
-
-    # --- database side (runs in the calling thread) -----------------------------------------
-    def _prepare(self, now: int) -> tuple[StripeConnection, list[ResourceState]] | None:
-        with transaction.atomic():
-            connection = StripeConnection.objects.filter(pk=self.connection_id).first()
-            if connection is None:
-                return None
-            if connection.sync_started_at is None:
-                connection.sync_started_at = timezone.now()
-                connection.save(update_fields=["sync_started_at"])
-            plan.plan_backfills(connection, now)
-        return connection, list(connection.resource_states.all())
-
-    def _pending_ranges(
-        self, connection: StripeConnection, states: list[ResourceState], *, retry_all: bool = False
-    ) -> list[SyncRange]:
-        readable = {s.resource for s in states if s.readable or retry_all}
-        return [r for r in connection.sync_ranges.all() if r.resource in readable]
+        answered, self.answered = self.answered < walker.stats.answered, walker.stats.answered
+        await _db(self._commit)(spans, remaining, answered)
 
     async def _plan_refresh(
         self,
@@ -190,33 +215,97 @@ class _Run:
         states: list[ResourceState],
         now: int,
     ) -> None:
-        tails = plan.tails_of(states)
-        if plan.events_trusted(connection, now):
-            assert connection.events_since is not None
-            scan = await plan.scan_events(
-                session, budget, since=connection.events_since, now=now, tails=tails
+        tails = {s.resource: s.synced_until for s in states if s.backfilled and s.synced_until}
+        dirty: dict[str, set[int]] = {}
+        newest: int | None = None
+        since = connection.events_since
+        # A checkpoint too old to trust restarts now; the key may still read events.
+        events_readable, readable = connection.events_readable, False
+        if plan.events_trusted(readable=events_readable, since=since, now=now):
+            assert since is not None
+            scan = await scan_events(session, budget, since=since)
+            self.event_requests += scan.requests
+            events_readable = readable = scan.readable
+            newest = scan.newest
+            dirty = plan.changed_buckets(scan.changes)
+        if not readable:
+            dirty = await _db(_unsettled_buckets)(self.connection_id, tails)
+        ranges = plan.refresh_ranges(
+            tails,
+            dirty,
+            now=now,
+            history_days=settings.HISTORY_DAYS,
+            from_events=readable,
+            tail_every=settings.SYNC_TAIL_SECONDS,
+        )
+        events_since = plan.next_events_since(
+            since=since if readable else None, newest=newest, now=now
+        )
+        await _db(self._write_plan)(ranges, events_readable, events_since, now)
+
+    # --- database side (runs in the calling thread) -----------------------------------------
+    def _prepare(self, now: int) -> tuple[StripeConnection, list[ResourceState]] | None:
+        with transaction.atomic():
+            try:
+                schedule.renew(self.connection_id, self.token)
+            except schedule.LeaseLostError:
+                return None  # removed meanwhile
+            connection = StripeConnection.objects.get(pk=self.connection_id)
+            fields: dict[str, object] = {"progress_at": timezone.now()}
+            if connection.sync_started_at is None:
+                fields["sync_started_at"] = fields["progress_at"]
+            StripeConnection.objects.filter(pk=self.connection_id).update(**fields)
+            start, end = plan.backfill_range(now, settings.HISTORY_DAYS)
+            new = list(connection.resource_states.filter(window_start__isnull=True))
+            SyncRange.objects.bulk_create(
+                SyncRange(
+                    connection=connection,
+                    resource=s.resource,
+                    start=start,
+                    end=end,
+                    purpose="backfill",
+                )
+                for s in new
             )
-            if not scan.events_readable:
-                scan = await _db(plan.unsettled_buckets)(connection, tails)
-        else:
-            scan = await _db(plan.unsettled_buckets)(connection, tails)
-        await _db(self._write_plan)(connection, states, scan, now)
+            ResourceState.objects.filter(pk__in=[s.pk for s in new]).update(
+                window_start=start, backfill_span=end - start, synced_until=bucket_of(now)
+            )
+            return connection, list(connection.resource_states.all())
 
     def _write_plan(
         self,
-        connection: StripeConnection,
-        states: list[ResourceState],
-        scan: plan.ChangeScan,
+        ranges: list[plan.PlannedRange],
+        events_readable: bool,
+        events_since: int,
         now: int,
     ) -> None:
         with transaction.atomic():
-            lease.renew(self.connection_id, self.token)
-            plan.write_refresh_plan(connection, states, scan, now)
-            store.prune_before(self.connection_id, plan.window_start(now) - plan.DAY)
+            schedule.renew(self.connection_id, self.token)
+            SyncRange.objects.bulk_create(
+                SyncRange(
+                    connection_id=self.connection_id,
+                    resource=r.resource,
+                    start=r.start,
+                    end=r.end,
+                    purpose=r.purpose,
+                )
+                for r in ranges
+            )
+            read_tail = [r.resource for r in ranges if r.purpose == "tail"]
+            ResourceState.objects.filter(
+                connection_id=self.connection_id, resource__in=read_tail
+            ).update(synced_until=bucket_of(now))
+            StripeConnection.objects.filter(pk=self.connection_id).update(
+                events_readable=events_readable, events_since=events_since
+            )
+            start = plan.window_start(now, settings.HISTORY_DAYS)
+            store.prune_before(self.connection_id, start - plan.DAY)
 
-    def _commit(self, spans: list[Span], remaining: list[tuple[str, int, int, str]]) -> None:
+    def _commit(self, spans: list[Span], remaining: Remaining, answered: bool) -> None:
         with transaction.atomic():
-            lease.renew(self.connection_id, self.token)
+            schedule.renew(self.connection_id, self.token)
+            if answered:
+                schedule.progressed(self.connection_id, timezone.now())
             store.replace_spans(self.connection_id, spans)
             SyncRange.objects.filter(
                 connection_id=self.connection_id, resource__in=self.resources
@@ -232,54 +321,76 @@ class _Run:
                 for res, lo, hi, purpose in remaining
             )
 
-    def _finish(
-        self, connection: StripeConnection, states: list[ResourceState], walker: Walker
-    ) -> None:
-        now = timezone.now()
-        left = set(
-            SyncRange.objects.filter(connection=connection).values_list("resource", "purpose")
-        )
+    def _finish(self, states: list[ResourceState], walker: Walker) -> None:
         with transaction.atomic():
-            for state in states:
-                if state.resource in walker.forbidden:
-                    state.readable = False
-                    state.message = needs_read(RESOURCES[state.resource].dashboard_row)
-                elif state.resource in self.resources:
-                    state.readable, state.message = True, ""
-                state.backfilled = (
-                    state.window_start is not None and (state.resource, "backfill") not in left
+            schedule.renew(self.connection_id, self.token)
+            connection = StripeConnection.objects.get(pk=self.connection_id)
+            left = set(
+                SyncRange.objects.filter(connection_id=self.connection_id).values_list(
+                    "resource", "purpose"
                 )
-            ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
+            )
+            _update_states(states, walker, self.resources, left)
             blocked = {s.resource for s in states if not s.readable}
             outstanding = {res for res, _ in left} - blocked
             self.report.more_to_do = bool(outstanding) and walker.fatal is None
             if walker.fatal is not None:
                 # A key that passed the check when saved and is refused now was revoked.
-                message = REVOKED if walker.fatal.kind == "rejected" else walker.fatal.message
-                self.report.error = message
-                self._record_error(connection, message, kind=walker.fatal.kind)
+                fatal = walker.fatal
+                logger.warning(
+                    "sync.stripe_error",
+                    extra={
+                        "connection": self.connection_id,
+                        "kind": fatal.kind,
+                        "error": str(fatal),
+                    },
+                )
+                self.report.error = REVOKED if fatal.kind == "rejected" else fatal.message
+                self._record_error(self.report.error, fatal.kind)
                 return
-            fields: dict[str, Any] = {"sync_error": "", "sync_error_at": None}
-            if not outstanding:
-                fields["last_synced_at"] = now
-                if connection.backfill_done_at is None and all(
-                    s.backfilled for s in states if s.readable
-                ):
-                    fields["backfill_done_at"] = now
-                fields["next_run_at"] = now + timedelta(seconds=settings.REFRESH_SECONDS)
-            else:
-                # The continuation is queued by the task; this only catches a lost one.
-                fields["next_run_at"] = now + timedelta(seconds=2 * settings.SYNC_LEASE_SECONDS)
-            StripeConnection.objects.filter(pk=connection.pk).update(**fields)
+            schedule.after_success(
+                self.connection_id,
+                finished=not outstanding,
+                backfill_done=connection.backfill_done_at is None
+                and all(s.backfilled for s in states if s.readable),
+                now=timezone.now(),
+            )
 
-    def _record_error(self, connection: StripeConnection, message: str, kind: str = "") -> None:
-        retry = (
-            RETRY_SOON_SECONDS
-            if kind in ("unavailable", "rate_limited", "")
-            else (settings.REFRESH_SECONDS)
+    def _record_error(self, message: str, kind: str) -> None:
+        schedule.after_error(self.connection_id, message, kind=kind, now=timezone.now())
+
+
+def _update_states(
+    states: list[ResourceState],
+    walker: Walker,
+    read: set[str],
+    left: set[tuple[str, str]],
+) -> None:
+    for state in states:
+        if state.resource in walker.forbidden:
+            state.readable = False
+            state.message = needs_read(RESOURCES[state.resource].dashboard_row)
+        elif state.resource in read:
+            state.readable, state.message = True, ""
+        state.backfilled = (
+            state.window_start is not None and (state.resource, "backfill") not in left
         )
-        StripeConnection.objects.filter(pk=connection.pk).update(
-            sync_error=message,
-            sync_error_at=timezone.now(),
-            next_run_at=timezone.now() + timedelta(seconds=retry),
-        )
+    ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
+
+
+def _pending_ranges(
+    connection_id: int, states: list[ResourceState], *, retry_all: bool = False
+) -> list[SyncRange]:
+    readable = {s.resource for s in states if s.readable or retry_all}
+    return [
+        r for r in SyncRange.objects.filter(connection_id=connection_id) if r.resource in readable
+    ]
+
+
+def _unsettled_buckets(connection_id: int, tails: dict[str, int]) -> dict[str, set[int]]:
+    """Without events: the buckets below each tail that hold objects whose state can change."""
+    return {
+        key: store.buckets_holding(connection_id, key, RESOURCES[key].unsettled, before=tail)
+        for key, tail in tails.items()
+        if RESOURCES[key].unsettled
+    }

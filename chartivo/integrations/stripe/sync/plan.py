@@ -1,28 +1,25 @@
-"""Deciding which ``created`` ranges a sync run must read.
+"""Deciding which ``created`` ranges a sync run must read: pure functions over plain values.
+
+Nothing here reads the database or Stripe; ``engine.py`` gathers the inputs (checkpoints,
+events, unsettled buckets) and writes the ranges returned. docs/sync.md tells the story.
 
 - First sync (backfill): the whole history window of each resource.
-- Refresh: the *tail* of each resource (from the bucket the last run reached, to now), and
-  the buckets holding objects that changed since: found in Stripe's events where the key
-  may read them; otherwise the buckets whose aggregates still hold unsettled objects
-  (pending charges, open disputes, pending refunds), which are the only ones that can
-  change without a new object appearing.
+- Refresh with events: the buckets of every object the events say was created or changed;
+  a resource that emits no creation events (balance transactions) is read at its *tail*,
+  from the bucket the last tail read reached to now, and the others too once in a while
+  (``CHARTIVO_SYNC_TAIL_SECONDS``). A quiet refresh costs the events page and one tail.
+- Refresh without events: every resource's tail, and the buckets whose aggregates still
+  hold unsettled objects (pending charges, open disputes, pending refunds), the only ones
+  that can change without a new object appearing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from django.conf import settings
-
-from chartivo.integrations.stripe.catalogue import EVENTS_DASHBOARD_ROW, EVENTS_PATH, RESOURCES
-from chartivo.integrations.stripe.client import StripeCallError, StripeSession
-from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
-from chartivo.integrations.stripe.sync.budget import Budget
+from chartivo.integrations.stripe.catalogue import RESOURCES
 from chartivo.metrics.aggregation import BUCKET_SECONDS, bucket_of
-from chartivo.metrics.models import Aggregate
 
 DAY = 86_400
 # Stripe keeps events for 30 days; a checkpoint older than this is not trusted to be whole.
@@ -33,89 +30,51 @@ EVENTS_OVERLAP = 60
 # Two changed buckets this close are read as one range: one request instead of two.
 MERGE_GAP_BUCKETS = 4
 
-_OBJECT_TO_RESOURCE = {r.object_name: r.key for r in RESOURCES.values() if r.object_name}
-_CHANGE_EVENTS = sorted({t for r in RESOURCES.values() for t in r.change_events})
+OBJECT_TO_RESOURCE = {r.object_name: r.key for r in RESOURCES.values() if r.object_name}
+EVENT_TYPES = sorted({t for r in RESOURCES.values() for t in (*r.change_events, *r.created_events)})
 
 
-def window_start(now: int) -> int:
-    return bucket_of(now - settings.HISTORY_DAYS * DAY)
+@dataclass(frozen=True)
+class PlannedRange:
+    resource: str
+    start: int
+    end: int
+    purpose: str  # "backfill", "tail" or "reread"
 
 
-def plan_backfills(connection: StripeConnection, now: int) -> None:
-    """Creates the first-sync range of every resource that never had one (DB, in a transaction)."""
-    start, end = window_start(now), bucket_of(now) + BUCKET_SECONDS
-    for state in connection.resource_states.filter(window_start__isnull=True):
-        SyncRange.objects.create(
-            connection=connection, resource=state.resource, start=start, end=end, purpose="backfill"
-        )
-        state.window_start, state.backfill_span = start, end - start
-        state.synced_until = bucket_of(now)
-        state.save(update_fields=["window_start", "backfill_span", "synced_until"])
+@dataclass(frozen=True)
+class Change:
+    """One event, reduced to what planning needs: which object, created when."""
+
+    object_name: str
+    created: int
 
 
-@dataclass
-class ChangeScan:
-    """What a refresh found changed, before it is written down."""
-
-    dirty: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    events_since: int | None = None
-    events_readable: bool = True
+def window_start(now: int, history_days: int) -> int:
+    return bucket_of(now - history_days * DAY)
 
 
-async def scan_events(
-    session: StripeSession, budget: Budget, *, since: int, now: int, tails: dict[str, int]
-) -> ChangeScan:
-    """Reads every change event since ``since``; marks the buckets of the objects changed."""
-    scan = ChangeScan()
-    params: dict[str, Any] = {"limit": 100, "created": {"gte": since}, "types": _CHANGE_EVENTS}
-    newest = since
-    while True:
-        await budget.acquire(EVENTS_PATH)
-        try:
-            page = await session.list(EVENTS_PATH, params, dashboard_row=EVENTS_DASHBOARD_ROW)
-        except StripeCallError as error:
-            if error.kind != "forbidden":
-                raise
-            scan.events_readable = False
-            return scan
-        for event in page.data:
-            newest = max(newest, int(event.get("created", since)))
-            obj = (event.get("data") or {}).get("object") or {}
-            resource = _OBJECT_TO_RESOURCE.get(str(obj.get("object")))
-            if resource is None or "created" not in obj:
-                continue
-            bucket = bucket_of(int(obj["created"]))
-            if bucket < tails.get(resource, 0):  # newer buckets are read as the tail anyway
-                scan.dirty[resource].add(bucket)
-        if not page.has_more or not page.data:
-            break
-        params["starting_after"] = page.data[-1]["id"]
-    scan.events_since = max(min(newest, now - EVENTS_OVERLAP), since)
-    return scan
+def backfill_range(now: int, history_days: int) -> tuple[int, int]:
+    """[start, end) of a first sync: the history window up to the end of the current bucket."""
+    return window_start(now, history_days), bucket_of(now) + BUCKET_SECONDS
 
 
-def events_trusted(connection: StripeConnection, now: int) -> bool:
-    since = connection.events_since
-    return connection.events_readable and since is not None and since >= now - EVENTS_TRUSTED_FOR
+def events_trusted(*, readable: bool, since: int | None, now: int) -> bool:
+    return readable and since is not None and since >= now - EVENTS_TRUSTED_FOR
 
 
-def unsettled_buckets(connection: StripeConnection, tails: dict[str, int]) -> ChangeScan:
-    """Without events: the buckets that still hold objects whose state can change."""
-    scan = ChangeScan(events_readable=False)
-    for key, resource in RESOURCES.items():
-        if not resource.unsettled or key not in tails:
-            continue
-        buckets = Aggregate.objects.filter(
-            connection=connection,
-            resource=key,
-            dim1__in=resource.unsettled,
-            bucket__lt=tails[key],
-        ).values_list("bucket", flat=True)
-        scan.dirty[key].update(buckets)
-    return scan
+def changed_buckets(changes: Iterable[Change]) -> dict[str, set[int]]:
+    """resource -> the buckets holding an object that an event created or changed."""
+    dirty: dict[str, set[int]] = {}
+    for change in changes:
+        resource = OBJECT_TO_RESOURCE.get(change.object_name)
+        if resource is not None:
+            dirty.setdefault(resource, set()).add(bucket_of(change.created))
+    return dirty
 
 
 def merge_buckets(buckets: Iterable[int]) -> list[tuple[int, int]]:
+    """Buckets as few [start, end) ranges: neighbours closer than the gap are read as one."""
     ranges: list[tuple[int, int]] = []
     for bucket in sorted(set(buckets)):
         if ranges and bucket - ranges[-1][1] <= MERGE_GAP_BUCKETS * BUCKET_SECONDS:
@@ -125,48 +84,43 @@ def merge_buckets(buckets: Iterable[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-def tails_of(states: Iterable[ResourceState]) -> dict[str, int]:
-    return {s.resource: s.synced_until for s in states if s.backfilled and s.synced_until}
+def refresh_ranges(
+    tails: Mapping[str, int],
+    dirty: Mapping[str, set[int]],
+    *,
+    now: int,
+    history_days: int,
+    from_events: bool,
+    tail_every: int,
+) -> list[PlannedRange]:
+    """The ranges of one refresh.
 
-
-def write_refresh_plan(
-    connection: StripeConnection, states: list[ResourceState], scan: ChangeScan, now: int
-) -> None:
-    """Records the refresh's ranges and moves the checkpoints (DB, in a transaction)."""
+    ``tails``: resource -> the bucket its last tail read reached (backfilled resources
+    only); ``dirty``: resource -> buckets to read again; ``from_events``: whether ``dirty``
+    came from the events list. A resource whose creation events are in it then needs its
+    tail read only every ``tail_every`` seconds, which catches what no event tells (a
+    permission removed from the key).
+    """
+    earliest = window_start(now, history_days)
     end = bucket_of(now) + BUCKET_SECONDS
-    ranges: list[SyncRange] = []
-    for state in states:
-        if not (state.backfilled and state.synced_until):
-            continue
-        earliest = window_start(now)
-        for low, high in merge_buckets(scan.dirty.get(state.resource, ())):
+    ranges: list[PlannedRange] = []
+    for resource, tail in tails.items():
+        events_cover_new = from_events and bool(RESOURCES[resource].created_events)
+        read_tail = not events_cover_new or now - tail >= tail_every
+        buckets = dirty.get(resource, set())
+        if read_tail:
+            buckets = {b for b in buckets if b < tail}  # the tail reads the newer ones
+        for low, high in merge_buckets(buckets):
             if high > earliest:
-                ranges.append(
-                    SyncRange(
-                        connection=connection,
-                        resource=state.resource,
-                        start=max(low, earliest),
-                        end=high,
-                        purpose="reread",
-                    )
-                )
-        ranges.append(
-            SyncRange(
-                connection=connection,
-                resource=state.resource,
-                start=state.synced_until,
-                end=end,
-                purpose="tail",
-            )
-        )
-        state.synced_until = bucket_of(now)
-    # One statement each, however many resources: a refresh should cost a few queries.
-    ResourceState.objects.bulk_update(states, ["synced_until"])
-    SyncRange.objects.bulk_create(ranges)
-    connection.events_readable = scan.events_readable
-    if scan.events_since is not None:
-        connection.events_since = scan.events_since
-    elif connection.events_since is None or not scan.events_readable:
-        # Start (or restart) the events checkpoint now, so the next refresh can use it.
-        connection.events_since = now - EVENTS_OVERLAP
-    connection.save(update_fields=["events_readable", "events_since"])
+                ranges.append(PlannedRange(resource, max(low, earliest), min(high, end), "reread"))
+        if read_tail:
+            ranges.append(PlannedRange(resource, tail, end, "tail"))
+    return ranges
+
+
+def next_events_since(*, since: int | None, newest: int | None, now: int) -> int:
+    """The events checkpoint after a refresh: the newest event read, never ahead of
+    ``now - EVENTS_OVERLAP``; started at ``now - EVENTS_OVERLAP`` when there is none."""
+    if since is None:
+        return now - EVENTS_OVERLAP
+    return max(min(now if newest is None else newest, now - EVENTS_OVERLAP), since)

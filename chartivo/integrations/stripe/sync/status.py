@@ -17,8 +17,12 @@ from chartivo.integrations.stripe.catalogue import (
     missing_reads,
 )
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
+from chartivo.integrations.stripe.sync import schedule
 
 State = Literal["syncing", "synced", "error"]
+NOT_ANSWERING = (
+    "Stripe is not answering. Chartivo keeps trying; the figures shown are from the last sync."
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,10 @@ def status_of(connection: StripeConnection) -> SyncStatus:
         elapsed = (timezone.now() - started).total_seconds()
         eta = int(elapsed * (100 - percent) / percent)
     overall: State
-    if connection.sync_error:
+    error = connection.sync_error
+    if not error and schedule.stalled(connection, timezone.now()):
+        error = NOT_ANSWERING
+    if error:
         overall = "error"
     elif connection.backfill_done_at is None or remaining:
         overall = "syncing"
@@ -109,6 +116,6 @@ def status_of(connection: StripeConnection) -> SyncStatus:
         percent=percent,
         eta_seconds=eta,
         last_synced_at=connection.last_synced_at,
-        error=connection.sync_error,
+        error=error,
         resources=resources,
     )

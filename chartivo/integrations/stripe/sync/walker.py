@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import math
 import time
 from collections import Counter
@@ -24,13 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from chartivo.integrations.stripe.catalogue import Resource
-from chartivo.integrations.stripe.client import StripeCallError, StripeSession
+from chartivo.integrations.stripe.client import GARBLED, StripeCallError, StripeSession
 from chartivo.integrations.stripe.sync.budget import Budget
-from chartivo.metrics.aggregation import BUCKET_SECONDS, AggregateKey, Extractor, Span, Totals
+from chartivo.metrics.aggregation import (
+    BUCKET_SECONDS,
+    AggregateKey,
+    Extractor,
+    Span,
+    Totals,
+    fold,
+    split_at,
+)
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 100
 # More chains than this per endpoint only add memory (each holds a page in flight) and
 # part-filled pages: 24 fill 25 requests/s up to a second of latency.
@@ -66,7 +74,7 @@ class WalkStats:
     requests: int = 0
     objects: int = 0
     rate_limited: int = 0
-    retried: int = 0
+    answered: int = 0  # requests Stripe answered with a page
     per_endpoint: Counter[str] = field(default_factory=Counter)  # requests
     objects_per_endpoint: Counter[str] = field(default_factory=Counter)
 
@@ -78,8 +86,10 @@ class Walker:
         budget: Budget,
         on_span: Callable[[Span], None],
         *,
+        connection_id: int = 0,
         initial_latency: float = 0.3,
     ) -> None:
+        self.connection_id = connection_id
         self.session = session
         self.budget = budget
         self.on_span = on_span
@@ -102,18 +112,26 @@ class Walker:
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None and self.fatal is None:
-            self.fatal = StripeCallError("unavailable", "The sync stopped on an internal error.")
+        exc = None if task.cancelled() else task.exception()
+        if exc is not None:
+            # Never dropped: logged (the log's filter masks any key) with the connection.
+            logger.error(
+                "sync.chain_failed",
+                exc_info=(type(exc), exc, exc.__traceback__),
+                extra={"connection": self.connection_id},
+            )
+            if self.fatal is None:
+                self.fatal = StripeCallError("unavailable", GARBLED)
             self.stop()
         if not self._tasks:
             self._idle.set()
 
-    async def wait(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 -- a poll, not a deadline
-        """Waits until every chain is done (True) or the timeout passes (False)."""
+    async def wait(self, seconds: float | None = None) -> bool:
+        """Waits until every chain is done (True) or ``seconds`` pass (False)."""
         if not self._tasks:
             return True
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), seconds)
         except TimeoutError:
             return False
         return True
@@ -159,20 +177,18 @@ class Walker:
                     return
                 continue
             attempt = 0
+            self.stats.answered += 1
             self._latency = 0.8 * self._latency + 0.2 * (time.monotonic() - started)
             self._absorb(chain, page.data, page.has_more)
             if page.has_more and not chain.finished:
                 self._maybe_split(chain)
 
     async def _recover(self, chain: Chain, error: StripeCallError, attempt: int) -> bool:
-        """Waits out what can be waited out; returns False when the chain must stop."""
+        """A 429 waits through the budget, and a vanished cursor restarts the chain; anything
+        else (the client has already tried again as its policy says) stops the walk."""
         if error.kind == "rate_limited":
             self.stats.rate_limited += 1
             await self.budget.pause(error.retry_after or min(2.0 ** min(attempt, 5) / 4, 8.0))
-            return True
-        if error.kind == "unavailable" and attempt <= settings.STRIPE_RETRIES:
-            self.stats.retried += 1
-            await asyncio.sleep(min(2.0**attempt / 2, 16.0))
             return True
         if error.kind == "forbidden":
             self.forbidden[chain.resource.key] = error
@@ -187,20 +203,12 @@ class Walker:
 
     def _absorb(self, chain: Chain, objects: list[dict[str, Any]], has_more: bool) -> None:
         extractor = self._extractors[chain.resource.key]
-        for obj in objects:
-            key = extractor.key(obj)
-            bucket = key.bucket
-            if bucket >= chain.done_to or bucket < chain.lo:
-                continue  # outside the range asked for: never count what is not ours
-            if chain.pending_bucket is None:
-                chain.pending_bucket = bucket
-            elif bucket < chain.pending_bucket:
-                self._complete(chain, bucket + BUCKET_SECONDS)
-                chain.pending_bucket = bucket
-            totals = chain.pending.get(key)
-            if totals is None:
-                totals = chain.pending[key] = [0, 0, 0, 0, 0]
-            extractor.add(totals, obj)
+        lowest = fold(extractor, objects, chain.pending, low=chain.lo, high=chain.done_to)
+        if lowest is not None:
+            # Newest first: every bucket above the page's lowest one is complete.
+            done, chain.pending = split_at(chain.pending, lowest + BUCKET_SECONDS)
+            self._complete(chain, lowest + BUCKET_SECONDS, done)
+            chain.pending_bucket = lowest
         if objects:
             chain.cursor = str(objects[-1]["id"])
             chain.last_created = int(objects[-1]["created"])
@@ -208,15 +216,15 @@ class Walker:
             self.stats.objects += len(objects)
             self.stats.objects_per_endpoint[chain.resource.path] += len(objects)
         if not has_more:
-            self._complete(chain, chain.lo)
+            self._complete(chain, chain.lo, chain.pending)
+            chain.pending = {}
             chain.finished = True
             self.chains.remove(chain)  # memory stays flat however many chains a sync makes
 
-    def _complete(self, chain: Chain, low: int) -> None:
+    def _complete(self, chain: Chain, low: int, totals: dict[AggregateKey, Totals]) -> None:
         if low < chain.done_to:
-            self.on_span(Span(chain.resource.key, low, chain.done_to, chain.pending))
+            self.on_span(Span(chain.resource.key, low, chain.done_to, totals))
             chain.done_to = low
-        chain.pending = {}
 
     # --- splitting -----------------------------------------------------------------------
     def _target(self, resource: Resource) -> int:

@@ -3,10 +3,18 @@
 The same command on every machine. The queue is the database (django-tasks-db) or Redis
 (RQ) depending on ``CHARTIVO_TASK_BACKEND``; the task code is the same on both. Refreshes
 (queue ``refresh``) are always taken before the rest of large first syncs (``backfill``).
+
+``CHARTIVO_WORKER_SLOTS`` task runners work side by side (this process and child
+processes of its own), so a connection whose run waits on a Stripe that hangs holds one
+slot, never the queue; each run is cut at ``CHARTIVO_SYNC_SLICE_SECONDS`` besides.
 """
 
 from __future__ import annotations
 
+import ctypes
+import signal
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -16,6 +24,35 @@ from django.core.management.base import BaseCommand
 
 from chartivo.integrations.stripe.sync.scheduler import run_forever
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a child slot: killed with its parent, however the parent ends (even SIGKILL)."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _start_slots(count: int) -> list[subprocess.Popen[bytes]]:
+    argv = [sys.executable, "-m", "chartivo.cli", "worker", "--no-scheduler", "--slots", "1"]
+    # Started before any thread of this process: a fork with threads running is unsafe.
+    return [
+        subprocess.Popen(argv, preexec_fn=_die_with_parent)  # noqa: S603  (our own command)
+        for _ in range(count)
+    ]
+
+
+def _stop_slots(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=settings.SYNC_SLICE_SECONDS + 10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
 
 class Command(BaseCommand):
     help = "Run a background worker (sync tasks and the refresh scheduler)."
@@ -24,8 +61,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-scheduler", action="store_true", help="Only run tasks; queue no refreshes."
         )
+        parser.add_argument(
+            "--slots",
+            type=int,
+            default=None,
+            help="Task runners side by side (default: CHARTIVO_WORKER_SLOTS).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        slots = max(1, options["slots"] or settings.WORKER_SLOTS)
+        children = _start_slots(slots - 1)
         stop = threading.Event()
         if not options["no_scheduler"]:
             threading.Thread(
@@ -45,3 +90,4 @@ class Command(BaseCommand):
                 )
         finally:
             stop.set()
+            _stop_slots(children)

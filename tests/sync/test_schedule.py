@@ -1,0 +1,92 @@
+"""Scheduling state (sync/schedule.py): due, claim, lease and outcomes, on the test
+database only; a connection removed mid-run ends the run quietly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from chartivo.accounts.models import User
+from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.sync import schedule
+from chartivo.integrations.stripe.sync.engine import run_sync
+from chartivo.integrations.stripe.sync.status import NOT_ANSWERING, status_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _connection(email: str = "schedule@example.com") -> StripeConnection:
+    owner = User.objects.create_user(email, "a long password 1")
+    return StripeConnection.objects.create(
+        owner=owner, sealed_key="x", restricted=True, mode="test", key_last4="abcd"
+    )
+
+
+def test_a_due_connection_is_claimed_once_and_not_due_again_until_the_claim_ends(
+    settings: Any,
+) -> None:
+    settings.SYNC_LEASE_SECONDS = 60
+    connection = _connection()
+    now = timezone.now()
+    assert schedule.due(now, 10) == [(connection.pk, False)]
+    assert schedule.claim(connection.pk, now)
+    assert not schedule.claim(connection.pk, now)
+    assert schedule.due(now + timedelta(seconds=119), 10) == []
+    assert schedule.due(now + timedelta(seconds=121), 10) == [(connection.pk, False)]
+
+
+def test_a_leased_connection_is_not_due_and_its_lease_is_held_by_one_worker() -> None:
+    connection = _connection()
+    token = schedule.acquire(connection.pk)
+    assert token is not None and schedule.acquire(connection.pk) is None
+    assert schedule.due(timezone.now(), 10) == []
+    schedule.renew(connection.pk, token)
+    with pytest.raises(schedule.LeaseLostError):
+        schedule.renew(connection.pk, "someone else's")
+    schedule.release(connection.pk, token)
+    assert schedule.acquire(connection.pk) is not None
+
+
+def test_outcomes_set_the_next_run_and_what_the_card_says(settings: Any) -> None:
+    settings.REFRESH_SECONDS = 300
+    connection = _connection()
+    now = timezone.now()
+    schedule.after_error(connection.pk, "Stripe is down.", kind="unavailable", now=now)
+    connection.refresh_from_db()
+    assert connection.sync_error == "Stripe is down."
+    assert connection.next_run_at == now + timedelta(seconds=schedule.RETRY_SOON_SECONDS)
+    schedule.after_error(connection.pk, "Rejected.", kind="rejected", now=now)
+    connection.refresh_from_db()
+    assert connection.next_run_at == now + timedelta(seconds=300)
+    schedule.after_success(connection.pk, finished=True, backfill_done=True, now=now)
+    connection.refresh_from_db()
+    assert connection.sync_error == "" and connection.last_synced_at == now
+    assert connection.backfill_done_at == now
+    assert connection.next_run_at == now + timedelta(seconds=300)
+
+
+def test_a_run_that_hears_nothing_for_the_stall_time_is_shown_as_not_answering(
+    settings: Any,
+) -> None:
+    settings.SYNC_STALL_SECONDS = 60
+    connection = _connection()
+    now = timezone.now()
+    StripeConnection.objects.filter(pk=connection.pk).update(
+        lease_until=now + timedelta(seconds=30), progress_at=now - timedelta(seconds=61)
+    )
+    connection.refresh_from_db()
+    assert schedule.stalled(connection, now)
+    assert status_of(connection).error == NOT_ANSWERING
+    StripeConnection.objects.filter(pk=connection.pk).update(lease_until=None)
+    connection.refresh_from_db()
+    assert not schedule.stalled(connection, now)  # no run going: nothing is waiting
+
+
+def test_a_connection_removed_before_its_run_ends_the_run_quietly() -> None:
+    connection = _connection()
+    connection_id = connection.pk
+    connection.delete()
+    assert run_sync(connection_id) is None
