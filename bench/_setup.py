@@ -3,8 +3,10 @@ and the sandbox started as its own process, exactly as in production and the tes
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,8 @@ def bench_redis(url: str, *, hold_seconds: int = 4 * 3600) -> Iterator[str]:
 def scratch_environment(api_base: str, **extra: str) -> dict[str, str]:
     """Environment for a scratch Chartivo: its own SQLite file unless DATABASE_URL is set."""
     state = Path(tempfile.mkdtemp(prefix="chartivo-bench-"))
+    # Gone when the benchmark ends, like everything else it wrote.
+    atexit.register(shutil.rmtree, state, ignore_errors=True)
     env = dict(os.environ)
     env.update(
         {
