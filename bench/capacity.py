@@ -46,13 +46,11 @@ from _setup import ROOT, bench_redis, run_database_name
 from capacity_run import (
     CapacityRun,
     connect_some,
-    digests,
     prepare_database,
     run_workers,
     small_keys,
-    window_start,
 )
-from fairness_run import drop_database, flush_redis
+from fairness_run import digests, drop_database, flush_redis, window_start
 from load.machine import load_average
 
 sys.path.insert(0, str(ROOT))

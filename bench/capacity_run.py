@@ -16,7 +16,15 @@ from typing import Any
 
 import psutil
 from _setup import ROOT, scratch_environment
-from fairness_run import SyncRun, database_url, flush_redis, query, read_logs, recreate_database
+from fairness_run import (
+    SyncRun,
+    database_url,
+    flush_redis,
+    query,
+    read_logs,
+    recreate_database,
+    start_workers,
+)
 from load.machine import load_average
 
 sys.path.insert(0, str(ROOT))
@@ -264,18 +272,7 @@ def run_workers(
 ) -> CapacityRun:
     box.control.reset_stats()
     paths = [logs / f"worker-{workers}-{n}.log" for n in range(workers)]
-    processes = []
-    for path in paths:
-        with path.open("wb") as output:
-            processes.append(
-                subprocess.Popen(
-                    [PYTHON, "-m", "chartivo.cli", "worker"],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    processes = start_workers(env, paths)
     result = CapacityRun(
         workers=workers,
         started=time.time(),
@@ -304,24 +301,3 @@ def run_workers(
 
 
 # --- aggregates --------------------------------------------------------------------------------
-
-_DIGEST = """
-SELECT split_part(u.email, '@', 1), count(*), sum(a.count), sum(a.amount), sum(a.fee),
-       sum(a.net),
-       md5(string_agg(concat_ws('|', a.resource, a.bucket, a.currency, a.dim1, a.dim2, a.count,
-                                a.amount, a.captured, a.fee, a.net),
-                      ',' ORDER BY a.resource, a.bucket, a.currency, a.dim1, a.dim2))
-FROM metrics_aggregate a
-JOIN stripe_integration_stripeconnection c ON c.id = a.connection_id
-JOIN accounts_user u ON u.id = c.owner_id
-WHERE a.bucket >= %s
-GROUP BY 1
-"""
-
-
-def window_start(url: str) -> int:
-    return int(query(url, "SELECT max(window_start) FROM stripe_integration_resourcestate")[0][0])
-
-
-def digests(url: str, since: int) -> dict[str, tuple[Any, ...]]:
-    return {str(row[0]): tuple(row[1:]) for row in query(url, _DIGEST, (since,))}

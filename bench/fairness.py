@@ -47,11 +47,12 @@ from fairness_run import (
     RunResult,
     connect_all,
     database_url,
+    digests,
     drop_database,
     flush_redis,
     live_keys,
     one_run,
-    query,
+    window_start,
 )
 from load.machine import wait_until_quiet
 
@@ -117,28 +118,6 @@ def fairness(result: RunResult, interval: float) -> Fairness:
         overlaps=overlaps,
         busy_jobs=busy,
     )
-
-
-_DIGEST = """
-SELECT split_part(u.email, '@', 1), count(*), sum(a.count), sum(a.amount), sum(a.captured),
-       sum(a.fee), sum(a.net),
-       md5(string_agg(concat_ws('|', a.resource, a.bucket, a.currency, a.dim1, a.dim2, a.count,
-                                a.amount, a.captured, a.fee, a.net),
-                      ',' ORDER BY a.resource, a.bucket, a.currency, a.dim1, a.dim2))
-FROM metrics_aggregate a
-JOIN stripe_integration_stripeconnection c ON c.id = a.connection_id
-JOIN accounts_user u ON u.id = c.owner_id
-WHERE a.bucket >= %s
-GROUP BY 1
-"""
-
-
-def window_start(url: str) -> int:
-    return int(query(url, "SELECT max(window_start) FROM stripe_integration_resourcestate")[0][0])
-
-
-def digests(url: str, since: int) -> dict[str, tuple[Any, ...]]:
-    return {str(row[0]): tuple(row[1:]) for row in query(url, _DIGEST, (since,))}
 
 
 # --- main --------------------------------------------------------------------------------------

@@ -304,18 +304,7 @@ def one_run(
     box.control.reset_stats()
     paths = [logs / f"worker-{workers}-{n}.log" for n in range(workers)]
     started = time.time()
-    processes = []
-    for path in paths:
-        with path.open("wb") as output:
-            processes.append(
-                subprocess.Popen(
-                    [PYTHON, "-m", "chartivo.cli", "worker"],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    processes = start_workers(env, paths)
     loads: list[float] = []
     try:
         big_done = _watch(url, processes, loads, workers=workers, started=started, args=args)
@@ -345,3 +334,45 @@ def one_run(
         sandbox=box.control.stats(),
         load=loads,
     )
+
+
+def start_workers(env: dict[str, str], paths: list[Path]) -> list[subprocess.Popen[bytes]]:
+    """One ``chartivo worker`` per log path, its output (JSON logs) written there."""
+    processes = []
+    for path in paths:
+        with path.open("wb") as output:
+            processes.append(
+                subprocess.Popen(
+                    [PYTHON, "-m", "chartivo.cli", "worker"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    return processes
+
+
+# --- aggregates, compared between runs ---------------------------------------------------------
+
+
+_DIGEST = """
+SELECT split_part(u.email, '@', 1), count(*), sum(a.count), sum(a.amount), sum(a.captured),
+       sum(a.fee), sum(a.net),
+       md5(string_agg(concat_ws('|', a.resource, a.bucket, a.currency, a.dim1, a.dim2, a.count,
+                                a.amount, a.captured, a.fee, a.net),
+                      ',' ORDER BY a.resource, a.bucket, a.currency, a.dim1, a.dim2))
+FROM metrics_aggregate a
+JOIN stripe_integration_stripeconnection c ON c.id = a.connection_id
+JOIN accounts_user u ON u.id = c.owner_id
+WHERE a.bucket >= %s
+GROUP BY 1
+"""
+
+
+def window_start(url: str) -> int:
+    return int(query(url, "SELECT max(window_start) FROM stripe_integration_resourcestate")[0][0])
+
+
+def digests(url: str, since: int) -> dict[str, tuple[Any, ...]]:
+    return {str(row[0]): tuple(row[1:]) for row in query(url, _DIGEST, (since,))}

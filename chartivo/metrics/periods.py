@@ -92,7 +92,7 @@ def _zone_names() -> frozenset[str]:
 def parse_zone(name: str) -> ZoneInfo:
     """The IANA zone called ``name``; anything else raises ``RangeError``."""
     # Only names found in tzdata's own listing reach ZoneInfo, so user input never
-    # becomes a file path ("../../etc/passwd", "/tmp/x", "" and such are just unknown).
+    # becomes a file path (a relative path, an absolute one, "" and such are just unknown).
     if not isinstance(name, str) or len(name) > _MAX_ZONE_NAME or name not in _zone_names():
         shown = repr(name[:_MAX_ZONE_NAME]) if isinstance(name, str) else "(not a name)"
         raise RangeError(f"Unknown time zone {shown}: use an IANA name such as Europe/Paris.")
