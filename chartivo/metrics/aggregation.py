@@ -67,7 +67,7 @@ class Extractor:
         r = self.resource
         currency = str(obj.get("currency") or "")[:3].lower() if r.has_currency else ""
         return AggregateKey(
-            bucket_of(int(obj["created"])),
+            bucket_of(int(obj[r.date_field])),
             currency,
             _dimension(obj, r.dim1),
             _dimension(obj, r.dim2),

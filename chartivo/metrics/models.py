@@ -71,3 +71,44 @@ class AggregateRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource}@{self.bucket}/{self.width} {self.currency} {self.dim1}/{self.dim2}"
+
+
+class PayoutCheck(models.Model):
+    """Whether one paid payout ties out: the totals of the check, never the payout.
+
+    A payout is known here only by its currency, the second it was created and the day it
+    arrived (with its amount, that is how it is found in the Stripe Dashboard); no id of it
+    or of its transactions is kept.
+    """
+
+    connection = models.ForeignKey(StripeConnection, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    created = models.BigIntegerField()  # Unix seconds
+    arrival = models.BigIntegerField()  # Unix seconds: Stripe's ``arrival_date``
+    amount = models.BigIntegerField()  # the payout's amount, minor units
+    settled = models.BigIntegerField()  # Σ net of the transactions it paid out
+    moved = models.BigIntegerField()  # how much its own transaction took from the balance
+    transactions = models.IntegerField()  # how many it paid out
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["connection", "currency", "created", "arrival"],
+                name="one_check_per_payout",
+            )
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["connection", "arrival"], name="metrics_pay_connect_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"payout check {self.currency} {self.arrival}: {self.difference}"
+
+    @property
+    def difference(self) -> int:
+        """How far the payout is from what it settled (0 when it ties out)."""
+        return self.amount - self.settled
+
+    @property
+    def ties_out(self) -> bool:
+        return self.settled == self.amount and self.moved == self.amount

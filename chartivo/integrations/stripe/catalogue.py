@@ -1,154 +1,55 @@
 """What Chartivo reads from Stripe and what it charts, as data.
 
-Two tables: the *resources* fetched (endpoint, permission, which fields become the
-aggregate's dimensions and measures) and the *metrics* a user can chart from them
-(docs/metrics.md defines each). Aggregation (``chartivo.metrics.aggregation``) and the
+Two tables: the *resources* fetched (``resources.py``: endpoint, permission, which fields
+become the aggregate's dimensions and measures) and the *metrics* a user can chart from
+them (docs/metrics.md defines each). Aggregation (``chartivo.metrics.aggregation``) and the
 chart queries read these tables; neither knows anything else about Stripe.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-MeasureColumn = Literal["count", "amount", "captured", "fee", "net"]
+from chartivo.integrations.stripe.resources import (
+    BALANCE_TRANSACTIONS,
+    CHARGES,
+    CUSTOMERS,
+    DISPUTES,
+    EVENTS_DASHBOARD_ROW,
+    EVENTS_LABEL,
+    EVENTS_PATH,
+    EVENTS_PERMISSION,
+    PAYOUTS,
+    REFUNDS,
+    RESOURCES,
+    REVENUE_CATEGORIES,
+    SETTLED_CHARGE,
+    SETTLED_DISPUTES,
+    SETTLED_REFUNDS,
+    MeasureColumn,
+    Resource,
+)
+
+__all__ = [
+    "BALANCE_TRANSACTIONS",
+    "CHARGES",
+    "CUSTOMERS",
+    "DISPUTES",
+    "EVENTS_DASHBOARD_ROW",
+    "EVENTS_LABEL",
+    "EVENTS_PATH",
+    "EVENTS_PERMISSION",
+    "METRICS",
+    "PAYOUTS",
+    "REFUNDS",
+    "RESOURCES",
+    "REVENUE_CATEGORIES",
+    "Resource",
+]
+
 Kind = Literal["count", "amount"]
-
-
-@dataclass(frozen=True)
-class Resource:
-    key: str  # also the aggregate's ``resource`` value
-    path: str  # Stripe list endpoint
-    label: str
-    permission: str  # Stripe's restricted-key permission, as its 403 names it
-    dashboard_row: str  # the row to set to Read when creating a restricted key
-    # Field paths (dotted) that become the aggregate's dimensions. A missing or null value
-    # is stored as "".
-    dim1: str = ""
-    dim2: str = ""
-    # Aggregate column -> field path summed into it ("count" needs no field).
-    measures: dict[str, str] = field(default_factory=dict)
-    has_currency: bool = True
-    # dim1 values that can still change (a pending charge, an open dispute): without
-    # Events, the buckets holding them are re-read at each refresh.
-    unsettled: frozenset[str] = frozenset()
-    # Event types (``types[]`` of GET /v1/events) that change an object of this resource
-    # after it was created; its own ``created`` tells which bucket to re-read.
-    change_events: tuple[str, ...] = ()
-    # Event types Stripe emits when an object of this resource is created. A resource that
-    # has them is re-read, once events can be read, only in the buckets its events name;
-    # one without (balance transactions) is re-read at its tail at every refresh.
-    created_events: tuple[str, ...] = ()
-    # ``data.object.object`` of those events.
-    object_name: str = ""
-
-
-CHARGES = Resource(
-    key="charges",
-    path="/v1/charges",
-    label="Charges",
-    dashboard_row="Charges",
-    permission="rak_charge_read",
-    dim1="status",
-    dim2="payment_method_details.card.brand",
-    measures={"amount": "amount", "captured": "amount_captured"},
-    unsettled=frozenset({"pending"}),
-    change_events=(
-        "charge.captured",
-        "charge.expired",
-        "charge.failed",
-        "charge.succeeded",
-        "charge.updated",
-    ),
-    created_events=("charge.failed", "charge.pending", "charge.succeeded"),
-    object_name="charge",
-)
-CUSTOMERS = Resource(
-    key="customers",
-    path="/v1/customers",
-    label="Customers",
-    dashboard_row="Customers",
-    permission="rak_customer_read",
-    has_currency=False,
-    change_events=("customer.deleted",),
-    created_events=("customer.created",),
-    object_name="customer",
-)
-REFUNDS = Resource(
-    key="refunds",
-    path="/v1/refunds",
-    label="Refunds",
-    # Stripe has no permission of its own for refunds: they are read with Charges.
-    dashboard_row="Charges",
-    permission="rak_charge_read",
-    dim1="status",
-    dim2="reason",
-    measures={"amount": "amount"},
-    unsettled=frozenset({"pending", "requires_action"}),
-    change_events=("charge.refund.updated", "refund.updated", "refund.failed"),
-    created_events=("refund.created",),
-    object_name="refund",
-)
-DISPUTES = Resource(
-    key="disputes",
-    path="/v1/disputes",
-    label="Disputes",
-    dashboard_row="Disputes",
-    permission="rak_dispute_read",
-    dim1="status",
-    dim2="reason",
-    measures={"amount": "amount"},
-    unsettled=frozenset(
-        {
-            "warning_needs_response",
-            "warning_under_review",
-            "needs_response",
-            "under_review",
-        }
-    ),
-    change_events=(
-        "charge.dispute.closed",
-        "charge.dispute.funds_reinstated",
-        "charge.dispute.funds_withdrawn",
-        "charge.dispute.updated",
-    ),
-    created_events=("charge.dispute.created",),
-    object_name="dispute",
-)
-BALANCE_TRANSACTIONS = Resource(
-    key="balance_transactions",
-    path="/v1/balance_transactions",
-    label="Balance transactions",
-    dashboard_row="Balance transaction sources",
-    permission="rak_balance_transaction_source_read",
-    dim1="reporting_category",
-    measures={"amount": "amount", "fee": "fee", "net": "net"},
-    # Written once; only ``status`` (available/pending) changes, and no metric uses it.
-)
-
-RESOURCES: dict[str, Resource] = {
-    r.key: r for r in (CHARGES, CUSTOMERS, REFUNDS, DISPUTES, BALANCE_TRANSACTIONS)
-}
-
-# Read only to learn what changed between refreshes; never charted.
-EVENTS_PATH = "/v1/events"
-EVENTS_LABEL = "Events"
-EVENTS_DASHBOARD_ROW = "Events"
-EVENTS_PERMISSION = "rak_event_read"
-
-# Balance-transaction reporting categories that make up net volume and fees, as
-# Stripe's own balance reports count them (docs/metrics.md).
-REVENUE_CATEGORIES = frozenset(
-    {
-        "charge",
-        "refund",
-        "dispute",
-        "dispute_reversal",
-        "partial_capture_reversal",
-        "refund_failure",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -160,6 +61,8 @@ class Part:
     where_dim1: frozenset[str] | None = None  # keep only these dim1 values
     exclude_dim1: frozenset[str] = frozenset()
     series_key: str = ""  # fixed key; or, with a breakdown, the dimension's value
+    # -1 where the balance moved the other way (a refund's transaction is negative).
+    sign: int = 1
 
 
 @dataclass(frozen=True)
@@ -168,6 +71,10 @@ class Measure:
     label: str
     kind: Kind
     parts: tuple[Part, ...]
+    # The same figure "in your settlement currency": the amounts Stripe moved, from the
+    # balance transactions. None where the figure has one view only (counts; net volume
+    # and fees, which are in settlement currency already).
+    settled: tuple[Part, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +104,8 @@ class Metric:
 
 _SUCCEEDED = frozenset({"succeeded"})
 _REFUND_EXCLUDED = frozenset({"failed", "canceled"})
+# A failed or canceled payout moved nothing to the bank: its money came back.
+_PAID_OUT = frozenset({"paid", "in_transit", "pending"})
 
 METRICS: dict[str, Metric] = {
     m.key: m
@@ -207,7 +116,13 @@ METRICS: dict[str, Metric] = {
             description="Successful charges, by the time they were created.",
             resources=("charges",),
             measures=(
-                Measure("amount", "Amount", "amount", (Part("charges", "amount", _SUCCEEDED),)),
+                Measure(
+                    "amount",
+                    "Amount",
+                    "amount",
+                    (Part("charges", "amount", _SUCCEEDED),),
+                    settled=(Part("balance_transactions", "amount", SETTLED_CHARGE),),
+                ),
                 Measure("count", "Count", "count", (Part("charges", "count", _SUCCEEDED),)),
             ),
             breakdowns=(
@@ -237,6 +152,9 @@ METRICS: dict[str, Metric] = {
                     "Gross volume",
                     "amount",
                     (Part("charges", "captured", _SUCCEEDED, series_key="gross"),),
+                    settled=(
+                        Part("balance_transactions", "amount", SETTLED_CHARGE, series_key="gross"),
+                    ),
                 ),
                 Measure(
                     "net",
@@ -264,6 +182,7 @@ METRICS: dict[str, Metric] = {
                     "Amount",
                     "amount",
                     (Part("refunds", "amount", exclude_dim1=_REFUND_EXCLUDED),),
+                    settled=(Part("balance_transactions", "amount", SETTLED_REFUNDS, sign=-1),),
                 ),
                 Measure(
                     "count",
@@ -283,7 +202,13 @@ METRICS: dict[str, Metric] = {
             description="Disputes by the time they were opened.",
             resources=("disputes",),
             measures=(
-                Measure("amount", "Amount", "amount", (Part("disputes", "amount"),)),
+                Measure(
+                    "amount",
+                    "Amount",
+                    "amount",
+                    (Part("disputes", "amount"),),
+                    settled=(Part("balance_transactions", "amount", SETTLED_DISPUTES, sign=-1),),
+                ),
                 Measure("count", "Count", "count", (Part("disputes", "count"),)),
             ),
             breakdowns=(
@@ -303,6 +228,17 @@ METRICS: dict[str, Metric] = {
                 Measure("count", "Count", "count", (Part("balance_transactions", "count"),)),
             ),
             breakdowns=(Breakdown("category", "Reporting category", "dim1"),),
+        ),
+        Metric(
+            key="payouts",
+            label="Payouts",
+            description="Payouts to the bank, by the day they arrive (or are due to).",
+            resources=("payouts",),
+            measures=(
+                Measure("amount", "Amount", "amount", (Part("payouts", "amount", _PAID_OUT),)),
+                Measure("count", "Count", "count", (Part("payouts", "count", _PAID_OUT),)),
+            ),
+            breakdowns=(Breakdown("status", "Status", "dim1", lifts_filter=True),),
         ),
     )
 }

@@ -11,12 +11,13 @@ through it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from dataclasses import astuple, dataclass, field
+from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
@@ -29,15 +30,16 @@ from chartivo.integrations.stripe.client import (
     REVOKED,
     StripeCallError,
     StripeSession,
-    needs_read,
 )
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 from chartivo.integrations.stripe.sync import plan, schedule
+from chartivo.integrations.stripe.sync import states as states_db
 from chartivo.integrations.stripe.sync.budget import Budget, budget_for
 from chartivo.integrations.stripe.sync.events import scan_events
+from chartivo.integrations.stripe.sync.reconcile import reconcile
 from chartivo.integrations.stripe.sync.walker import Chain, Walker, WalkStats
 from chartivo.lib.secretbox import DecryptionError
-from chartivo.metrics import store
+from chartivo.metrics import payout_checks, store
 from chartivo.metrics.aggregation import Span, bucket_of
 
 logger = logging.getLogger(__name__)
@@ -138,6 +140,7 @@ class _Run:
         try:
             async with session:
                 walker = await self._read(session, budget, connection, states, now)
+                await self._reconcile(session, budget, walker, now)
         except StripeCallError as error:  # while planning: the events list
             extra = {"connection": self.connection_id, "kind": error.kind, "error": str(error)}
             logger.warning("sync.stripe_error", exc_info=True, extra=extra)
@@ -157,16 +160,49 @@ class _Run:
         states: list[ResourceState],
         now: int,
     ) -> Walker:
-        ranges = await _db(_pending_ranges)(self.connection_id, states)
+        ranges = await _db(states_db.pending_ranges)(self.connection_id, states)
         if not ranges:
             await self._plan_refresh(session, budget, connection, states, now)
-            ranges = await _db(_pending_ranges)(self.connection_id, states, retry_all=True)
+            ranges = await _db(states_db.pending_ranges)(self.connection_id, states, retry_all=True)
         walker = Walker(session, budget, self.spans.append, connection_id=self.connection_id)
         for r in ranges:
             self.resources.add(r.resource)
             walker.add(Chain(RESOURCES[r.resource], r.start, r.end, r.purpose))
         await self._drive(walker)
         return walker
+
+    async def _reconcile(
+        self, session: StripeSession, budget: Budget, walker: Walker, now: int
+    ) -> None:
+        """Checks the paid payouts not checked yet, once payouts were read whole (or some
+        paid payout still lacks its check: a slice ended before it)."""
+        blocked = {"payouts", "balance_transactions"} & set(walker.forbidden)
+        left = {res for res, *_ in walker.remaining()}
+        if walker.fatal is not None or blocked or "payouts" in left:
+            return
+        since = plan.window_start(now, settings.HISTORY_DAYS)
+        if "payouts" not in self.resources and not await _db(payout_checks.behind)(
+            self.connection_id, since
+        ):
+            return
+        known = await _db(payout_checks.checked)(self.connection_id, since)
+        try:
+            async with asyncio.timeout(max(0.0, self.deadline - time.monotonic())):
+                results, seen = await reconcile(
+                    session, budget, since=since, checked=known, stats=walker.stats
+                )
+        except (TimeoutError, StripeCallError) as error:
+            # Nothing is lost: the payouts without a check are checked at the next run.
+            extra = {"connection": self.connection_id, "error": str(error) or "slice over"}
+            logger.info("sync.reconcile_deferred", extra=extra)
+            return
+        rows = [astuple(r) for r in results]
+        await _db(self._save_checks)(rows, seen, since)
+
+    def _save_checks(self, rows: list[tuple[Any, ...]], seen: set[Any], since: int) -> None:
+        with transaction.atomic():
+            schedule.renew(self.connection_id, self.token)
+            payout_checks.save(self.connection_id, rows, seen=seen, since=since)
 
     async def _failed(self, message: str, kind: str) -> None:
         self.report.error = message
@@ -229,7 +265,7 @@ class _Run:
             newest = scan.newest
             dirty = plan.changed_buckets(scan.changes)
         if not readable:
-            dirty = await _db(_unsettled_buckets)(self.connection_id, tails)
+            dirty = await _db(states_db.unsettled_buckets)(self.connection_id, tails)
         ranges = plan.refresh_ranges(
             tails,
             dirty,
@@ -330,7 +366,7 @@ class _Run:
                     "resource", "purpose"
                 )
             )
-            _update_states(states, walker, self.resources, left)
+            states_db.update_states(states, walker, self.resources, left)
             blocked = {s.resource for s in states if not s.readable}
             outstanding = {res for res, _ in left} - blocked
             self.report.more_to_do = bool(outstanding) and walker.fatal is None
@@ -358,39 +394,3 @@ class _Run:
 
     def _record_error(self, message: str, kind: str) -> None:
         schedule.after_error(self.connection_id, message, kind=kind, now=timezone.now())
-
-
-def _update_states(
-    states: list[ResourceState],
-    walker: Walker,
-    read: set[str],
-    left: set[tuple[str, str]],
-) -> None:
-    for state in states:
-        if state.resource in walker.forbidden:
-            state.readable = False
-            state.message = needs_read(RESOURCES[state.resource].dashboard_row)
-        elif state.resource in read:
-            state.readable, state.message = True, ""
-        state.backfilled = (
-            state.window_start is not None and (state.resource, "backfill") not in left
-        )
-    ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
-
-
-def _pending_ranges(
-    connection_id: int, states: list[ResourceState], *, retry_all: bool = False
-) -> list[SyncRange]:
-    readable = {s.resource for s in states if s.readable or retry_all}
-    return [
-        r for r in SyncRange.objects.filter(connection_id=connection_id) if r.resource in readable
-    ]
-
-
-def _unsettled_buckets(connection_id: int, tails: dict[str, int]) -> dict[str, set[int]]:
-    """Without events: the buckets below each tail that hold objects whose state can change."""
-    return {
-        key: store.buckets_holding(connection_id, key, RESOURCES[key].unsettled, before=tail)
-        for key, tail in tails.items()
-        if RESOURCES[key].unsettled
-    }

@@ -13,7 +13,7 @@ from typing import Any
 from chartivo.integrations.stripe.catalogue import EVENTS_DASHBOARD_ROW, EVENTS_PATH
 from chartivo.integrations.stripe.client import GARBLED, StripeCallError, StripeSession
 from chartivo.integrations.stripe.sync.budget import Budget
-from chartivo.integrations.stripe.sync.plan import EVENT_TYPES, Change
+from chartivo.integrations.stripe.sync.plan import EVENT_TYPES, Change, placed_at
 
 PAGE_SIZE = 100
 
@@ -59,5 +59,6 @@ def _read_event(scan: EventScan, event: dict[str, Any]) -> None:
         raise StripeCallError("unavailable", GARBLED)
     scan.newest = created if scan.newest is None else max(scan.newest, created)
     obj = (event.get("data") or {}).get("object") or {}
-    if isinstance(obj.get("created"), int):
-        scan.changes.append(Change(str(obj.get("object")), obj["created"]))
+    placed = placed_at(obj)
+    if placed is not None:
+        scan.changes.append(Change(str(obj.get("object")), placed))

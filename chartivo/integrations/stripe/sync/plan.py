@@ -44,10 +44,18 @@ class PlannedRange:
 
 @dataclass(frozen=True)
 class Change:
-    """One event, reduced to what planning needs: which object, created when."""
+    """One event, reduced to what planning needs: which object, and the time that places
+    it in a bucket (its ``created``; a payout's ``arrival_date``)."""
 
     object_name: str
     created: int
+
+
+def placed_at(obj: Mapping[str, object]) -> int | None:
+    """The time that places an event's object in its resource's buckets, if it has one."""
+    resource = RESOURCES.get(OBJECT_TO_RESOURCE.get(str(obj.get("object")), ""))
+    value = obj.get(resource.date_field if resource is not None else "created")
+    return value if isinstance(value, int) else None
 
 
 def window_start(now: int, history_days: int) -> int:
@@ -111,7 +119,8 @@ def refresh_ranges(
         if read_tail:
             buckets = {b for b in buckets if b < tail}  # the tail reads the newer ones
         for low, high in merge_buckets(buckets):
-            if high > earliest:
+            # A payout due to arrive later is read once its day has come (its tail).
+            if high > earliest and low < end:
                 ranges.append(PlannedRange(resource, max(low, earliest), min(high, end), "reread"))
         if read_tail:
             ranges.append(PlannedRange(resource, tail, end, "tail"))

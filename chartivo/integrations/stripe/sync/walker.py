@@ -160,7 +160,7 @@ class Walker:
             await self.budget.acquire(resource.path)
             params: dict[str, Any] = {
                 "limit": PAGE_SIZE,
-                "created": {"gte": chain.lo, "lt": chain.hi},
+                resource.date_field: {"gte": chain.lo, "lt": chain.hi},
             }
             if chain.cursor is not None:
                 params["starting_after"] = chain.cursor
@@ -180,7 +180,7 @@ class Walker:
             self.stats.answered += 1
             self._latency = 0.8 * self._latency + 0.2 * (time.monotonic() - started)
             self._absorb(chain, page.data, page.has_more)
-            if page.has_more and not chain.finished:
+            if page.has_more and not chain.finished and not resource.whole_range:
                 self._maybe_split(chain)
 
     async def _recover(self, chain: Chain, error: StripeCallError, attempt: int) -> bool:
@@ -204,7 +204,7 @@ class Walker:
     def _absorb(self, chain: Chain, objects: list[dict[str, Any]], has_more: bool) -> None:
         extractor = self._extractors[chain.resource.key]
         lowest = fold(extractor, objects, chain.pending, low=chain.lo, high=chain.done_to)
-        if lowest is not None:
+        if lowest is not None and not chain.resource.whole_range:
             # Newest first: every bucket above the page's lowest one is complete.
             done, chain.pending = split_at(chain.pending, lowest + BUCKET_SECONDS)
             self._complete(chain, lowest + BUCKET_SECONDS, done)

@@ -1,0 +1,149 @@
+"""Checking that every paid payout ties out to the cent: read, compare, keep the totals.
+
+For each paid payout in the history window that has not been checked at its current
+amount, ``GET /v1/balance_transactions?payout=po_…`` lists the payout's own transaction and
+the ones it paid out. It ties out when the nets of those it paid out add up to its amount
+and its own transaction took exactly that amount from the balance. Only the totals and the
+verdict are kept (``chartivo.metrics.models.PayoutCheck``), never a payout, a transaction
+or an id: a payout that does not tie out is named by its currency, amount and dates, the
+way it is found in the Stripe Dashboard.
+
+A check is made once per payout and amount, so a refresh reads the transactions of the
+payouts paid since the last one, not the window's again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chartivo.integrations.stripe.client import GARBLED, StripeCallError, StripeSession
+from chartivo.integrations.stripe.resources import BALANCE_TRANSACTIONS, PAYOUTS
+from chartivo.integrations.stripe.sync.budget import Budget
+from chartivo.integrations.stripe.sync.walker import WalkStats
+
+PAGE_SIZE = 100
+# Payouts checked side by side: each is a sequence of pages, and together they keep the
+# balance-transactions endpoint's share of the budget busy at a few hundred ms a page.
+IN_FLIGHT = 8
+
+PayoutKey = tuple[str, int, int]  # currency, created, arrival_date
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    currency: str
+    created: int
+    arrival: int
+    amount: int
+    settled: int  # Σ net of the transactions the payout paid out
+    moved: int  # what its own transaction took from the balance (−its amount)
+    transactions: int
+
+
+def _key(payout: Mapping[str, Any]) -> PayoutKey:
+    return (str(payout["currency"]).lower(), int(payout["created"]), int(payout["arrival_date"]))
+
+
+def _source_id(txn: Mapping[str, Any]) -> str:
+    source = txn.get("source")
+    return str(source.get("id")) if isinstance(source, Mapping) else str(source or "")
+
+
+async def _pages(
+    session: StripeSession,
+    budget: Budget,
+    path: str,
+    params: dict[str, Any],
+    row: str,
+    stats: WalkStats,
+) -> list[list[dict[str, Any]]]:
+    """Every page of one list, within the budget; a 429 waits through it."""
+    params = {"limit": PAGE_SIZE, **params}
+    pages: list[list[dict[str, Any]]] = []
+    while True:
+        await budget.acquire(path)
+        stats.requests += 1
+        stats.per_endpoint[path] += 1
+        try:
+            page = await session.list(path, params, dashboard_row=row)
+        except StripeCallError as error:
+            if error.kind != "rate_limited":
+                raise
+            stats.rate_limited += 1
+            await budget.pause(error.retry_after or 1.0)
+            continue
+        stats.answered += 1
+        stats.objects += len(page.data)
+        stats.objects_per_endpoint[path] += len(page.data)
+        pages.append(page.data)
+        if not page.has_more or not page.data:
+            return pages
+        cursor = page.data[-1].get("id")
+        if cursor == params.get("starting_after"):
+            raise StripeCallError("unavailable", GARBLED)
+        params["starting_after"] = cursor
+
+
+async def _check(
+    session: StripeSession, budget: Budget, payout: Mapping[str, Any], stats: WalkStats
+) -> CheckResult:
+    payout_id = str(payout["id"])
+    pages = await _pages(
+        session,
+        budget,
+        BALANCE_TRANSACTIONS.path,
+        {"payout": payout_id},
+        BALANCE_TRANSACTIONS.dashboard_row,
+        stats,
+    )
+    settled = moved = count = 0
+    for txn in (t for page in pages for t in page):
+        if _source_id(txn) == payout_id:
+            moved -= int(txn["amount"])  # the payout's own transaction: −amount
+        else:
+            settled += int(txn["net"])
+            count += 1
+    currency, created, arrival = _key(payout)
+    amount = int(payout["amount"])
+    return CheckResult(currency, created, arrival, amount, settled, moved, count)
+
+
+async def reconcile(
+    session: StripeSession,
+    budget: Budget,
+    *,
+    since: int,
+    checked: Mapping[PayoutKey, int],
+    stats: WalkStats,
+) -> tuple[list[CheckResult], set[PayoutKey]]:
+    """Checks the paid payouts arriving at or after ``since`` that ``checked`` (key →
+    amount checked) does not already hold at their amount; returns the new checks and the
+    keys of every paid payout seen (so that checks of payouts gone can be dropped)."""
+    pages = await _pages(
+        session,
+        budget,
+        PAYOUTS.path,
+        {"status": "paid", "arrival_date": {"gte": since}},
+        PAYOUTS.dashboard_row,
+        stats,
+    )
+    payouts = [p for page in pages for p in page if p.get("status") == "paid"]
+    seen = {_key(p) for p in payouts}
+    todo = [p for p in payouts if checked.get(_key(p)) != int(p["amount"])]
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    async def one(payout: Mapping[str, Any]) -> CheckResult:
+        async with gate:
+            return await _check(session, budget, payout, stats)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(p)) for p in todo]
+    except ExceptionGroup as failed:
+        # The first Stripe error says what went wrong; the other checks were cancelled.
+        first = failed.exceptions[0]
+        raise first if isinstance(first, Exception) else failed from None
+    return [task.result() for task in tasks], seen

@@ -1,0 +1,84 @@
+"""Payouts, synced and reconciled: an account settling in USD and selling in several
+currencies, one of whose paid payouts the sandbox makes not tie out (its control API's
+fault). After the first sync the Integrations card and the Reconciliation page say how many
+paid payouts tie out to the cent and name the one that does not, with its difference; a
+refresh after another payout is paid checks that payout alone."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import stripe
+from django.test import Client
+from django.utils import timezone
+
+from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.sync import scheduler
+from chartivo.metrics.models import PayoutCheck
+from tests.conftest import run_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DAY = 86_400
+DIFFERENCE = 137  # minor units: $1.37
+
+
+def _payouts(api_base: str, secret: str) -> list[Any]:
+    client = stripe.StripeClient(secret, base_addresses={"api": api_base})
+    return list(client.v1.payouts.list({"limit": 100}).auto_paging_iter())
+
+
+def _text(html: bytes) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))
+
+
+def test_paid_payouts_are_reconciled_and_the_one_that_does_not_tie_out_is_named(
+    owner: Any, owner_client: Client, stripe_api: Any
+) -> None:
+    account = stripe_api.control.create_account(
+        seed="payouts-reconciled", charges=600, days=30, settlement_currencies=["usd"]
+    )
+    payouts = _payouts(stripe_api.api_base, account.keys["secret"])
+    now = int(datetime.now(UTC).timestamp())
+    in_window = [p for p in payouts if p.arrival_date >= now - 30 * DAY]
+    paid = [p for p in in_window if p.status == "paid"]
+    assert len(paid) >= 10
+    broken = paid[len(paid) // 2]
+    stripe_api.control.mistie_payout(broken.id, DIFFERENCE)
+
+    response = owner_client.post("/integrations/stripe/", {"api_key": account.keys["restricted"]})
+    assert response.status_code == 302
+    run_worker()
+    connection = StripeConnection.objects.get()
+    assert connection.backfill_done_at is not None and connection.sync_error == ""
+
+    checks = list(PayoutCheck.objects.filter(connection=connection))
+    assert len(checks) == len(paid)
+    (mismatch,) = [c for c in checks if not c.ties_out]
+    assert (mismatch.created, mismatch.arrival) == (broken.created, broken.arrival_date)
+    assert mismatch.difference == DIFFERENCE
+
+    card = _text(owner_client.get("/integrations/").content)
+    assert f"Payouts reconciled: {len(paid) - 1} of {len(paid)} to the cent" in card
+    page = _text(owner_client.get("/reconciliation/").content)
+    assert f"Payouts reconciled: {len(paid) - 1} of {len(paid)} to the cent" in page
+    arrival = datetime.fromtimestamp(broken.arrival_date, UTC)
+    assert f"{arrival:%b} {arrival.day}, {arrival.year}" in page
+    assert "$1.37" in page
+
+    # A payout in transit arrives: the refresh checks it, and only it.
+    waiting = [p for p in payouts if p.status in ("in_transit", "pending")]
+    if waiting:
+        stripe_api.control.pay_payout(waiting[-1].id)
+        StripeConnection.objects.update(next_run_at=timezone.now())
+        stripe_api.control.reset_stats()
+        assert scheduler.tick() == 1
+        run_worker()
+        stats = stripe_api.control.stats()
+        by_endpoint = {
+            k: v for k, v in stats["by_account"].items() if k.startswith(account.id)
+        }
+        assert by_endpoint, stats
+        assert PayoutCheck.objects.filter(connection=connection).count() >= len(paid)
