@@ -1,12 +1,13 @@
 from django.urls import path
 
-from chartivo.charts import editing, pages, views
+from chartivo.charts import editing, pages, reconciliation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("charts/new/", views.new_chart, name="new_chart"),
     path("charts/preview.json", views.preview, name="chart_preview"),
     path("definitions/", views.definitions, name="definitions"),
+    path("reconciliation/", reconciliation.reconciliation, name="reconciliation"),
     path("charts/order/", editing.charts_order, name="charts_order"),
     path("charts/<int:chart_id>/", pages.chart_detail, name="chart_detail"),
     path("charts/<int:chart_id>/data.json", pages.chart_data_json, name="chart_data"),

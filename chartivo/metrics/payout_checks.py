@@ -84,6 +84,17 @@ class Reconciliation:
     def unchecked(self) -> int:
         return max(0, self.paid - self.checked)
 
+    @property
+    def headline(self) -> str:
+        """ "Payouts reconciled: 28 of 28 to the cent" (of the paid payouts in the range)."""
+        return f"Payouts reconciled: {self.tied} of {self.paid} to the cent"
+
+
+def window_summary(connection_id: int, *, now: int, history_days: int) -> Reconciliation:
+    """The reconciliation of the paid payouts that arrived in the history window."""
+    start = now - now % 900 - history_days * 86_400
+    return summary(connection_id, start, now + 1)
+
 
 def summary(connection_id: int, since: int, until: int) -> Reconciliation:
     checks = list(

@@ -3,8 +3,10 @@ user guide, in its words."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +22,7 @@ from chartivo.integrations.stripe.forms import StripeKeyForm
 from chartivo.integrations.stripe.keys import KeyFormatError
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.metrics import payout_checks
 
 BANNER_TAG = "stripe-config"
 
@@ -41,6 +44,9 @@ def _page(request: HttpRequest, form: StripeKeyForm, *, status: int = 200) -> Ht
         sync = status_of(connection)
         context["sync"] = sync
         context["availability"] = sync.availability
+        context["reconciliation"] = payout_checks.window_summary(
+            connection.pk, now=int(time.time()), history_days=settings.HISTORY_DAYS
+        )
     return render(request, "integrations/index.html", context, status=status)
 
 
