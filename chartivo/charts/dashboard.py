@@ -21,6 +21,7 @@ from chartivo.charts import cache
 from chartivo.charts.query import ViewRange
 from chartivo.integrations.stripe.catalogue import REVENUE_CATEGORIES
 from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.resources import SETTLED_CHARGE, SETTLED_REFUNDS
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.periods import (
     Granularity,
@@ -46,6 +47,7 @@ Kind = Literal["amount", "count", "rate"]
 
 # The quantities every headline figure is made of, summed in one query.
 GROSS, SUCCEEDED, FAILED, NET, CUSTOMERS, REFUNDED, REFUNDS, DISPUTES = range(8)
+SETTLED_GROSS, SETTLED_REFUNDED = 8, 9  # the same money in settlement currency
 QUANTITIES = (
     Quantity("charges", "captured", frozenset({"succeeded"})),
     Quantity("charges", "count", frozenset({"succeeded"})),
@@ -55,7 +57,11 @@ QUANTITIES = (
     Quantity("refunds", "amount", dim1_not_in=frozenset({"failed", "canceled"})),
     Quantity("refunds", "count", dim1_not_in=frozenset({"failed", "canceled"})),
     Quantity("disputes", "count"),
+    Quantity("balance_transactions", "amount", SETTLED_CHARGE),
+    Quantity("balance_transactions", "amount", SETTLED_REFUNDS),
 )
+# A refund's balance transaction is negative: Home shows refunds as a positive amount.
+SIGNS = tuple(-1 if i == SETTLED_REFUNDED else 1 for i in range(len(QUANTITIES)))
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,10 @@ class Headline:
     numerator: tuple[int, ...]  # quantities added up
     denominator: tuple[int, ...] = ()  # for rates
     good_when_up: bool = True
+    # "In your settlement currency": the quantities and definition of the same figure from
+    # the balance transactions (none where the figure is settled already, or a count).
+    settled: tuple[int, ...] = ()
+    settled_definition: str = ""
 
 
 HEADLINES = (
@@ -76,6 +86,12 @@ HEADLINES = (
         "amount",
         "Amount captured of successful charges, by the time each charge was created.",
         (GROSS,),
+        settled=(SETTLED_GROSS,),
+        settled_definition=(
+            "Payments as Stripe credited them in your settlement currency (balance "
+            "transactions of category charge, converted by Stripe), by the time each was "
+            "created."
+        ),
     ),
     Headline(
         "net_volume",
@@ -100,6 +116,12 @@ HEADLINES = (
         "Amount of refunds created, failed and canceled ones excluded.",
         (REFUNDED,),
         good_when_up=False,
+        settled=(SETTLED_REFUNDED,),
+        settled_definition=(
+            "What Stripe took from the balance for refunds, in your settlement currency "
+            "(refund, refund failure and partial-capture reversal transactions), by the "
+            "refund's own date."
+        ),
     ),
     Headline(
         "disputes",
@@ -248,7 +270,10 @@ def _counts(quantity: Quantity, group: Totals) -> bool:
 
 def _values(group: Totals) -> tuple[int, ...]:
     """What one group adds to each quantity (0 where the quantity does not count it)."""
-    return tuple(group.columns[q.column] if _counts(q, group) else 0 for q in QUANTITIES)
+    return tuple(
+        SIGNS[i] * group.columns[q.column] if _counts(q, group) else 0
+        for i, q in enumerate(QUANTITIES)
+    )
 
 
 def _add(totals: dict[tuple[int, str], int], values: tuple[int, ...], currency: str) -> None:
@@ -264,7 +289,7 @@ def cached_figures(
     if sync.state == "synced" and sync.last_synced_at:
         comparison = dashboard.comparison
         parts = [
-            "dashboard-1",
+            "dashboard-2",
             connection.pk,
             connection.created_at.isoformat(),
             sync.last_synced_at.isoformat(),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 
 from django import db
@@ -36,9 +36,10 @@ from chartivo.charts.query import (
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.periods import unix_seconds, utc_period_starts
+from chartivo.metrics.settlement import default_view
 from chartivo.metrics.windows import Compared
 
-KEY_VERSION = 4  # bump when the figures' shape changes, so old entries are never read
+KEY_VERSION = 5  # bump when the figures' shape changes, so old entries are never read
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def drawings(
 ) -> list[Drawing]:
     """The figures of ``specs``, from the cache where it has them (one round trip)."""
     now = now or timezone.now()
+    if connection is not None and any(not spec.view for spec in specs):
+        view = default_view(connection.pk)
+        specs = [spec if spec.view else replace(spec, view=view) for spec in specs]
     resolved = [_resolve(spec, now) for spec in specs]
     keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
     found = cache.get_many([key for key in keys if key is not None])

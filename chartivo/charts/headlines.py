@@ -3,7 +3,7 @@ from the exact integers of ``chartivo.charts.dashboard`` in the reader's locale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Literal
 
@@ -155,19 +155,41 @@ def _sum_view(
     )
 
 
-def headline_views(figures: DashboardFigures, currency: str, locale: str) -> list[HeadlineView]:
+def in_view(headline: Headline, settled: bool) -> Headline:
+    """The headline as drawn in a currency view: in settlement currency, from the balance
+    transactions where it has such a figure."""
+    if headline.kind == "rate":
+        return headline
+    if settled and headline.settled:
+        view = "In your settlement currency: exact, what Stripe moved."
+        return replace(
+            headline,
+            numerator=headline.settled,
+            definition=f"{headline.settled_definition} {view}",
+        )
+    if headline.kind == "amount" and not set(headline.numerator) <= _SETTLED:
+        return replace(
+            headline, definition=f"{headline.definition} By currency charged, never converted."
+        )
+    return headline
+
+
+def headline_views(
+    figures: DashboardFigures, currency: str, locale: str, *, settled: bool = False
+) -> list[HeadlineView]:
     """Each headline figure written out; amounts in ``currency`` (lower case)."""
     return [
         _rate_view(headline, figures, locale)
         if headline.kind == "rate"
-        else _sum_view(headline, figures, currency, locale)
+        else _sum_view(in_view(headline, settled), figures, currency, locale)
         for headline in HEADLINES
     ]
 
 
-def currencies_of(figures: DashboardFigures) -> list[str]:
-    """The account's currencies in the range, busiest (most successful charges) first."""
-    seen = {code for (_, code) in figures.current if code} | {
-        code for (_, code) in figures.trend if code
+def currencies_of(figures: DashboardFigures, *, settled: bool = False) -> list[str]:
+    """The account's currencies in the range, busiest (most successful charges) first; in
+    settlement currency, only the ones money settled in."""
+    seen = {code for (q, code) in figures.current if code and (not settled or q in _SETTLED)} | {
+        code for (q, code) in figures.trend if code and (not settled or q in _SETTLED)
     }
     return sorted(seen, key=lambda code: (-figures.activity.get(code, 0), code))

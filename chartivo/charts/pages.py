@@ -22,12 +22,13 @@ from django.utils.text import slugify
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from chartivo.charts.definitions import definition_of
 from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
 from chartivo.charts.models import Chart
 from chartivo.charts.payloads import build_payload, state_of
 from chartivo.charts.presentation import figure_tables, totals
-from chartivo.charts.query import ChartSpec, ResolvedSpec, ViewRange, with_range
+from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.charts.views import (
     connection_of,
     locale_of,
@@ -42,7 +43,7 @@ from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
 from chartivo.metrics.export import csv_text
 from chartivo.metrics.periods import Granularity, zone_names
 
-VIEW_PARAMS = ("range", "from", "to", "tz", "compare", "granularity")
+VIEW_PARAMS = ("range", "from", "to", "tz", "compare", "granularity", "view")
 
 
 def _saved_view(chart: Chart, request: HttpRequest) -> ViewRange:
@@ -63,6 +64,9 @@ def looked_at(chart: Chart, request: HttpRequest) -> tuple[ChartSpec, bool]:
     granularity = request.GET.get("granularity", "")
     if granularity in {g.value for g in Granularity}:
         spec = ChartSpec(**{**spec.__dict__, "granularity": granularity})
+    currency_view = request.GET.get("view", "")
+    if currency_view in VIEWS:
+        spec = ChartSpec(**{**spec.__dict__, "view": currency_view})
     changed = form.given() or bool(granularity and granularity != chart.granularity)
     return spec, changed
 
@@ -78,7 +82,24 @@ def _view_query(spec: ChartSpec) -> str:
         params.update(
             {"from": f"{spec.custom_start:%Y-%m-%d}", "to": f"{spec.custom_end:%Y-%m-%d}"}
         )
+    if spec.view:
+        params["view"] = spec.view
     return urlencode(params)
+
+
+def _view_links(spec: ChartSpec, resolved: ResolvedSpec | None) -> list[dict[str, Any]]:
+    """The two currency views of a money chart, each a link to this chart drawn so."""
+    if resolved is None or resolved.measure.kind != "amount":
+        return []
+    drawn = resolved.view
+    return [
+        {
+            "label": label,
+            "href": "?" + _view_query(ChartSpec(**{**spec.__dict__, "view": key})),
+            "current": key == drawn,
+        }
+        for key, label in VIEWS.items()
+    ]
 
 
 def _drawn(
@@ -145,6 +166,9 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         "follows": chart.range_preset == "dashboard",
         "zones": zone_names(),
         "has_csv": state in ("ready", "zero", "syncing"),
+        "currency_view": spec.view,
+        "view_links": _view_links(spec, resolved if isinstance(resolved, ResolvedSpec) else None),
+        "definition": definition_of(resolved) if isinstance(resolved, ResolvedSpec) else None,
     }
     return render(request, "charts/detail.html", context)
 

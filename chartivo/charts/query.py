@@ -46,6 +46,9 @@ from chartivo.metrics.windows import (
 )
 
 FOLLOW_DASHBOARD = "dashboard"  # a chart's range that follows Home's range, zone and comparison
+CHARGED = "charged"
+SETTLEMENT = "settlement"
+VIEWS = {CHARGED: "By currency charged", SETTLEMENT: "In your settlement currency"}
 
 
 class SpecError(ValueError):
@@ -63,6 +66,9 @@ class ChartSpec:
     granularity: str = Granularity.DAY.value
     time_zone: str = "UTC"
     compare: str = Compare.NONE.value
+    # "charged" (per currency charged), "settlement" (what Stripe moved, in settlement
+    # currency) or "" (settlement where the account settles in exactly one currency).
+    view: str = ""
 
     @property
     def follows_dashboard(self) -> bool:
@@ -106,6 +112,7 @@ def build_spec(values: Mapping[str, Any]) -> ChartSpec:
         granularity=str(values.get("granularity") or Granularity.DAY.value),
         time_zone=str(values.get("time_zone") or "UTC").strip(),
         compare=str(values.get("compare") or Compare.NONE.value),
+        view=str(values.get("view") or ""),
     )
 
 
@@ -133,6 +140,13 @@ class ResolvedSpec:
     granularities: tuple[Granularity, ...]  # the ones that fit the range
     comparison: Compared | Unavailable | None
     granularity_note: str  # why the chart is not drawn at the granularity it asked for
+    view: str = CHARGED  # the currency view drawn
+    view_note: str = ""  # why it is not the one asked for
+
+    @property
+    def settled(self) -> bool:
+        """Drawn from the balance transactions, in settlement currency."""
+        return self.view == SETTLEMENT
 
 
 def resolve(spec: ChartSpec, *, now: datetime) -> ResolvedSpec:
@@ -177,6 +191,7 @@ def resolve(spec: ChartSpec, *, now: datetime) -> ResolvedSpec:
             f"Drawn by {granularity.value}: by {asked.value} this range would have "
             f"{'a single period' if coarser else f'more than {MAX_PERIODS} periods'}."
         )
+    view, view_note = _view(spec.view, measure, breakdown)
     return ResolvedSpec(
         metric=metric,
         measure=measure,
@@ -188,7 +203,25 @@ def resolve(spec: ChartSpec, *, now: datetime) -> ResolvedSpec:
         granularities=tuple(offered),
         comparison=comparison,
         granularity_note=note,
+        view=view,
+        view_note=view_note,
     )
+
+
+def _view(asked: str, measure: Measure, breakdown: Breakdown | None) -> tuple[str, str]:
+    """The currency view drawn, and why it differs from the one asked for."""
+    if asked != SETTLEMENT:
+        return CHARGED, ""
+    if measure.kind == "count":
+        return CHARGED, ""  # a count is the same in both views
+    if measure.settled is None:
+        return SETTLEMENT, ""  # net volume, fees, balance transactions, payouts: settled already
+    if breakdown is not None and breakdown.dimension != "parts":
+        return CHARGED, (
+            f"Broken down by {breakdown.label.lower()}, this chart is drawn by currency "
+            "charged: balance transactions do not carry that detail."
+        )
+    return SETTLEMENT, ""
 
 
 _ORDER = list(Granularity)
@@ -209,15 +242,19 @@ def _default_name(metric: Metric, measure: Measure) -> str:
     return measure.label
 
 
+def _measure_parts(measure: Measure, settled: bool) -> tuple[Part, ...]:
+    return measure.settled if settled and measure.settled is not None else measure.parts
+
+
 def _parts(resolved: ResolvedSpec) -> list[Part]:
     if resolved.breakdown is not None and resolved.breakdown.dimension == "parts":
         return [
             part
             for measure in resolved.metric.measures
             if measure.kind == resolved.measure.kind
-            for part in measure.parts
+            for part in _measure_parts(measure, resolved.settled)
         ]
-    return list(resolved.measure.parts)
+    return list(_measure_parts(resolved.measure, resolved.settled))
 
 
 def _quantity(part: Part, lifted: bool) -> Quantity:
@@ -266,12 +303,14 @@ def _rows(
     currency in ``window``, in one pass."""
     size = len(parts)
     keys = [part.series_key for part in parts]
+    signs = [part.sign for part in parts]
     activity: dict[str, int] = {}
     if size == 1:  # most charts: one sum per group, read in two quick passes
+        sign = signs[0]
         if split:
-            rows = [(g[0], g[1], g[2] or "", g[3]) for g in groups if g[4]]
+            rows = [(g[0], g[1], g[2] or "", sign * g[3]) for g in groups if g[4]]
         else:
-            rows = [(g[0], g[1], keys[0], g[3]) for g in groups if g[4]]
+            rows = [(g[0], g[1], keys[0], sign * g[3]) for g in groups if g[4]]
         for group in groups:
             if window.lo <= group[0] < window.hi:
                 code = group[1].upper()
@@ -286,7 +325,8 @@ def _rows(
         for index in range(size):
             count = group[3 + size + index]
             if count:
-                append((bucket, currency, split_key if split else keys[index], group[3 + index]))
+                value = signs[index] * group[3 + index]
+                append((bucket, currency, split_key if split else keys[index], value))
                 objects = max(objects, count)
         if window.lo <= bucket < window.hi:
             code = currency.upper()

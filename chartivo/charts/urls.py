@@ -7,6 +7,7 @@ urlpatterns = [
     path("charts/new/", views.new_chart, name="new_chart"),
     path("charts/preview.json", views.preview, name="chart_preview"),
     path("definitions/", views.definitions, name="definitions"),
+    path("definitions/stripe-dashboard/", views.mismatch, name="definitions_mismatch"),
     path("reconciliation/", reconciliation.reconciliation, name="reconciliation"),
     path("charts/order/", editing.charts_order, name="charts_order"),
     path("charts/<int:chart_id>/", pages.chart_detail, name="chart_detail"),

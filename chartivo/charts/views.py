@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
@@ -18,18 +19,29 @@ from django.views.decorators.http import require_GET, require_http_methods
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
+from chartivo.charts.definitions import all_definitions
 from chartivo.charts.figures import Drawing, drawing, drawings
 from chartivo.charts.forms import ChartForm, ViewRangeForm
 from chartivo.charts.headlines import currencies_of, headline_views
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
 from chartivo.charts.payloads import build_payload, span_text, state_of
 from chartivo.charts.presentation import card_summary
-from chartivo.charts.query import FOLLOW_DASHBOARD, ChartSpec, ResolvedSpec, ViewRange, with_range
+from chartivo.charts.query import (
+    CHARGED,
+    FOLLOW_DASHBOARD,
+    SETTLEMENT,
+    VIEWS,
+    ChartSpec,
+    ResolvedSpec,
+    ViewRange,
+    with_range,
+)
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
 from chartivo.metrics.money import reader_locale
 from chartivo.metrics.periods import RangeError, TimeRange, zone_names
+from chartivo.metrics.settlement import default_view
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
 
 HOME_PAGE_SIZE = 24
@@ -102,13 +114,20 @@ def _dashboard_context(
     if connection is None or sync is None:
         return context
     figures = cached_figures(connection, sync, dashboard)
-    currencies = [c.upper() for c in currencies_of(figures)]
+    currency_view = request.GET.get("view") or default_view(connection.pk)
+    settled = currency_view == SETTLEMENT
+    currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
     asked = (request.GET.get("currency") or "").upper()
     currency = asked if asked in currencies else (currencies[0] if currencies else "")
     context.update(
-        headlines=headline_views(figures, currency.lower(), locale),
+        headlines=headline_views(figures, currency.lower(), locale, settled=settled),
         currency=currency,
         currencies=currencies,
+        currency_view=CHARGED if not settled else SETTLEMENT,
+        view_links=[
+            {"label": label, "key": key, "current": key == (SETTLEMENT if settled else CHARGED)}
+            for key, label in VIEWS.items()
+        ],
         so_far=dashboard.time_range.so_far,
         cut=dashboard.cut.astimezone(zone),
     )
@@ -189,7 +208,12 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(shown_charts(user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
     locale = locale_of(request)
-    shown = drawings([drawn_spec(c, view) for c in charts], connection, sync)
+    # Home's currency view, when chosen, is the view of the charts on it too.
+    asked = request.GET.get("view", "")
+    specs = [drawn_spec(c, view) for c in charts]
+    if asked in VIEWS:
+        specs = [replace(spec, view=asked) for spec in specs]
+    shown = drawings(specs, connection, sync)
     cards = [
         _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
     ]
@@ -322,5 +346,21 @@ def definitions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "charts/definitions.html",
-        {"headlines": HEADLINES, "metrics": list(METRICS.values())},
+        {
+            "headlines": HEADLINES,
+            "metrics": list(METRICS.values()),
+            "figures": all_definitions(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def mismatch(request: HttpRequest) -> HttpResponse:
+    """The guide's troubleshooting line "Metrics don't match Stripe dashboard", answered
+    from the same definitions."""
+    return render(
+        request,
+        "charts/mismatch.html",
+        {"figures": all_definitions(), "headlines": HEADLINES},
     )

@@ -71,6 +71,13 @@ EXPECTED: dict[str, dict[str, tuple[int | str | None, int | str | None]]] = {
     # An order must be a JSON list of the sender's own charts.
     "charts_order": {"other": (405, 400), "anonymous": (LOGIN, LOGIN)},
     "definitions": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
+    "definitions_mismatch": {
+        "owner": (200, 405),
+        "other": (200, 405),
+        "anonymous": (LOGIN, LOGIN),
+    },
+    # Each user sees the reconciliation of their own payouts only.
+    "reconciliation": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
 }
 PREVIEW = {
     "metric": "charges",

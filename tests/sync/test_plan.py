@@ -28,12 +28,29 @@ def test_events_name_the_buckets_of_the_objects_they_carry() -> None:
         Change("charge", CURRENT - 3 * B + 5),
         Change("refund", CURRENT + 1),
         Change("charge", CURRENT - 3 * B + 10),
-        Change("payout", CURRENT),  # not a resource Chartivo reads
+        Change("payout", CURRENT),  # placed by its arrival date (``plan.placed_at``)
+        Change("file", CURRENT),  # not a resource Chartivo reads
     ]
     assert plan.changed_buckets(changes) == {
         "charges": {CURRENT - 3 * B},
         "refunds": {CURRENT},
+        "payouts": {CURRENT},
     }
+
+
+def test_a_payout_is_placed_by_its_arrival_date_and_a_future_arrival_waits() -> None:
+    payout = {"object": "payout", "created": CURRENT - 3 * plan.DAY, "arrival_date": CURRENT}
+    assert plan.placed_at(payout) == CURRENT
+    assert plan.placed_at({"object": "charge", "created": CURRENT}) == CURRENT
+    tails = {"payouts": CURRENT}
+    dirty = {"payouts": {CURRENT - 2 * plan.DAY, CURRENT + 2 * plan.DAY}}
+    ranges = plan.refresh_ranges(
+        tails, dirty, now=NOW, history_days=30, from_events=True, tail_every=3600
+    )
+    # Arriving in two days: nothing to read until then.
+    assert ranges == [
+        PlannedRange("payouts", CURRENT - 2 * plan.DAY, CURRENT - 2 * plan.DAY + B, "reread")
+    ]
 
 
 def test_without_events_every_resource_reads_its_tail_and_old_dirty_buckets() -> None:
@@ -105,3 +122,8 @@ def test_events_are_trusted_only_when_readable_and_recent() -> None:
     assert not plan.events_trusted(readable=True, since=old, now=NOW)
     assert not plan.events_trusted(readable=False, since=recent, now=NOW)
     assert not plan.events_trusted(readable=True, since=None, now=NOW)
+
+
+def test_the_events_asked_for_fit_in_one_request() -> None:
+    # Stripe refuses more than 20 ``types[]`` in one list request.
+    assert len(plan.EVENT_TYPES) <= 20
