@@ -77,8 +77,6 @@ def test_paid_payouts_are_reconciled_and_the_one_that_does_not_tie_out_is_named(
         assert scheduler.tick() == 1
         run_worker()
         stats = stripe_api.control.stats()
-        by_endpoint = {
-            k: v for k, v in stats["by_account"].items() if k.startswith(account.id)
-        }
+        by_endpoint = {k: v for k, v in stats["by_account"].items() if k.startswith(account.id)}
         assert by_endpoint, stats
         assert PayoutCheck.objects.filter(connection=connection).count() >= len(paid)

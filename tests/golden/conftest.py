@@ -38,6 +38,8 @@ from tests.support.reference import Snapshot, list_everything
 # every weekday: test_seeded_accounts checks it.
 RECENT_SEED = "chartivo-golden-4"
 DST_SEED = "chartivo-golden-dst"
+USD_SEED = "chartivo-golden-usd"
+MISTIE = 137  # minor units the mistied payout is off by
 CHARGES = 2000
 DAYS = 30
 DST_ZONE = ZoneInfo("America/New_York")
@@ -91,13 +93,19 @@ class Golden:
     dst_change: datetime  # the New York offset change the Custom range spans
     custom: tuple[date, date]  # the Custom range's first and last local day
     history_days: int
+    # Settling in USD and selling in several currencies, as most real accounts do; one of
+    # its paid payouts made not to tie out (the sandbox's fault) by ``MISTIE`` cents.
+    settling: Synced
+    mistied: str  # that payout's id
+    api_base: str  # the sandbox's
 
     def synced(self, range_name: str) -> Synced:
         return self.around_change if range_name == "custom" else self.recent
 
     @property
     def accounts(self) -> list[Synced]:
-        return list({id(s): s for s in (self.recent, self.around_change)}.values())
+        every = (self.recent, self.around_change, self.settling)
+        return list({id(s): s for s in every}.values())
 
 
 def _seed_disputes(control: Any, api_base: str, secret_key: str) -> None:
@@ -111,6 +119,19 @@ def _seed_disputes(control: Any, api_base: str, secret_key: str) -> None:
         dispute = control.open_dispute(charge_id, reason=reason, status=status)
         if outcome is not None:
             control.close_dispute(dispute["id"], outcome)
+
+
+def _mistie_a_payout(sandbox: SandboxProcess, account: CreatedAccount, since: datetime) -> str:
+    """Makes a paid payout well inside the window not tie out; returns its id."""
+    client = stripe.StripeClient(account.keys["secret"], base_addresses={"api": sandbox.api_base})
+    paid = [
+        p
+        for p in client.v1.payouts.list({"limit": 100, "status": "paid"}).auto_paging_iter()
+        if p.arrival_date >= since.timestamp()
+    ]
+    payout = paid[len(paid) // 2]
+    sandbox.control.mistie_payout(payout.id, MISTIE)
+    return str(payout.id)
 
 
 def _connect_and_sync(sandbox: SandboxProcess, account: CreatedAccount, email: str) -> Synced:
@@ -160,6 +181,14 @@ def golden(
             days=DAYS,
             end=int(utc_midnight(custom[1] + timedelta(days=2)).timestamp()),
         )
+    settling = sandbox.control.create_account(
+        seed=USD_SEED,
+        charges=CHARGES,
+        days=DAYS,
+        end=int(monday.timestamp()),
+        settlement_currencies=["usd"],
+    )
+    mistied = _mistie_a_payout(sandbox, settling, since=monday - timedelta(days=DAYS - 2))
     oldest = min(utc_midnight(custom[0]), monday - timedelta(days=DAYS))
     # An operator may keep up to 365 days (CHARTIVO_HISTORY_DAYS): keep all of the data,
     # with a day of margin for the zones ahead of UTC, whose "today" may be tomorrow already.
@@ -176,7 +205,17 @@ def golden(
                 if around_change is None
                 else _connect_and_sync(sandbox, around_change, "around-change@example.com")
             )
-        yield Golden(synced, synced_around, change, custom, history_days)
+            synced_usd = _connect_and_sync(sandbox, settling, "settling@example.com")
+        yield Golden(
+            synced,
+            synced_around,
+            change,
+            custom,
+            history_days,
+            synced_usd,
+            mistied,
+            sandbox.api_base,
+        )
     finally:
         overrides.disable()
         with django_db_blocker.unblock():

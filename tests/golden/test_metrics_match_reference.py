@@ -45,6 +45,7 @@ from tests.support.reference import (
     last_days_range,
     major_units,
 )
+from tests.support.reference_money import PAYOUT_DEFINITIONS
 
 from .conftest import Golden, Synced
 
@@ -273,7 +274,7 @@ def _compare_chart(
 
 
 @pytest.mark.parametrize("range_name", RANGES)
-@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.id)
+@pytest.mark.parametrize("definition", DEFINITIONS + PAYOUT_DEFINITIONS, ids=lambda d: d.id)
 def test_the_chart_and_its_csv_equal_the_reference(
     golden: Golden, definition: Definition, range_name: str
 ) -> None:
@@ -297,4 +298,5 @@ def test_the_reference_covers_every_chart_the_app_offers() -> None:
         for measure in metric.measures
         for breakdown in ("", *(b.key for b in metric.breakdowns))
     }
-    assert offered == {(d.metric, d.measure, d.breakdown) for d in DEFINITIONS}
+    every = DEFINITIONS + PAYOUT_DEFINITIONS
+    assert offered == {(d.metric, d.measure, d.breakdown) for d in every}

@@ -54,12 +54,17 @@ class Snapshot:
         found = self._contributions.get(definition.id)
         if found is None:
             found = self._contributions[definition.id] = [
-                (int(obj["created"]), currency, series, value)
+                (placed_at(source, obj), currency, series, value)
                 for source, contribute in definition.parts
                 for obj in self.objects[source]
                 for currency, series, value in contribute(obj)
             ]
         return found
+
+
+def placed_at(source: str, obj: Obj) -> int:
+    """What places an object in a period: a payout's arrival date, others' ``created``."""
+    return int(obj["arrival_date"] if source == "payouts" else obj["created"])
 
 
 def list_everything(api_base: str, key: str) -> Snapshot:
@@ -71,6 +76,7 @@ def list_everything(api_base: str, key: str) -> Snapshot:
         "refunds": client.v1.refunds,
         "disputes": client.v1.disputes,
         "balance_transactions": client.v1.balance_transactions,
+        "payouts": client.v1.payouts,
     }
     return Snapshot(
         {
