@@ -31,7 +31,7 @@ WEB_PORT = env_int("CHARTIVO_DEMO_PORT", 8000, minimum=1, maximum=65535)
 DEMO_EMAIL = "demo@chartivo.local"
 DEMO_PASSWORD = "chartivo-demo-2026"  # noqa: S105 - a demo login, printed on purpose
 KEY_NAMES = (
-    ("restricted", "Sandbox restricted key (reads all six resources)"),
+    ("restricted", "Sandbox restricted key (reads every resource)"),
     ("restricted_no_disputes", "Sandbox restricted key without Disputes"),
     ("restricted_live", "Live-mode restricted key"),
 )
@@ -172,6 +172,9 @@ def _start_everything(children: _Children, state: Path) -> None:
     print("Starting the Stripe sandbox (a month of deterministic data)…", flush=True)
     sandbox_argv = [python, "-m", "stripe_sandbox", "--port", str(SANDBOX_PORT), "--seed", "42"]
     sandbox_argv += ["--charges", "3000", "--days", "30", "--data-dir", str(state / "sandbox")]
+    # Settling in USD and selling in several currencies, as most real accounts do: the
+    # demo shows both currency views, payouts and their reconciliation.
+    sandbox_argv += ["--settlement-currencies", "usd"]
     sandbox, offset = children.start("sandbox", sandbox_argv)
     _wait_for_text(children.log("sandbox"), offset, SANDBOX_READY, "The sandbox", sandbox)
     manage = [python, "-m", "chartivo.cli"]
