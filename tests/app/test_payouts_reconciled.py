@@ -80,3 +80,30 @@ def test_paid_payouts_are_reconciled_and_the_one_that_does_not_tie_out_is_named(
         by_endpoint = {k: v for k, v in stats["by_account"].items() if k.startswith(account.id)}
         assert by_endpoint, stats
         assert PayoutCheck.objects.filter(connection=connection).count() >= len(paid)
+
+
+def test_a_key_without_read_on_payouts_is_told_which_permission_to_add(
+    owner: Any, owner_client: Client, stripe_api: Any
+) -> None:
+    account = stripe_api.control.create_account(
+        seed="payouts-forbidden", charges=100, days=30, settlement_currencies=["usd"]
+    )
+    everything_but_payouts = [
+        "rak_charge_read",
+        "rak_customer_read",
+        "rak_dispute_read",
+        "rak_balance_transaction_source_read",
+        "rak_event_read",
+    ]
+    key = stripe_api.control.create_key(
+        "no payouts", account=account.id, permissions=everything_but_payouts
+    )["key"]
+    response = owner_client.post("/integrations/stripe/", {"api_key": key}, follow=True)
+    page = _text(response.content)
+    assert "Payouts (needs Read on Payouts)" in page  # the banner after Save
+    run_worker()
+    card = _text(owner_client.get("/integrations/").content)
+    assert "Payouts: needs Read on Payouts" in card
+    assert StripeConnection.objects.get().sync_error == ""
+    assert not PayoutCheck.objects.exists()
+    assert "Payouts reconciled" not in card
