@@ -189,7 +189,11 @@ def headline_views(
 def currencies_of(figures: DashboardFigures, *, settled: bool = False) -> list[str]:
     """The account's currencies in the range, busiest (most successful charges) first; in
     settlement currency, only the ones money settled in."""
-    seen = {code for (q, code) in figures.current if code and (not settled or q in _SETTLED)} | {
-        code for (q, code) in figures.trend if code and (not settled or q in _SETTLED)
+
+    def shown(quantity: int, code: str, value: int) -> bool:
+        return bool(code) and (not settled or (quantity in _SETTLED and value != 0))
+
+    seen = {code for (q, code), v in figures.current.items() if shown(q, code, v)} | {
+        code for (q, code), values in figures.trend.items() if shown(q, code, any(values))
     }
     return sorted(seen, key=lambda code: (-figures.activity.get(code, 0), code))

@@ -66,12 +66,19 @@ def test_switch_views_read_a_definition_and_open_the_reconciliation(
         "aria-current", "page"
     )
     page.get_by_text(re.compile("^Definition: Revenue")).click()
-    expect(page.get_by_text("Σ amount of balance transactions of category charge")).to_be_visible()
+    definition = page.get_by_role("group").filter(has_text="Definition: Revenue")
+    formula = definition.get_by_role("definition").first
+    expect(formula).to_be_visible()
+    expect(formula).to_have_text("Σ amount of balance transactions of category charge")
     chart_views.get_by_role("link", name="By currency charged").click()
     expect(page).to_have_url(re.compile(r"[?&]view=charged(&|$)"))
     page.get_by_text(re.compile("^Definition: Revenue")).click()
-    expect(page.get_by_text("Σ amount_captured", exact=True)).to_be_visible()
-    expect(page.get_by_text(re.compile("Stripe Dashboard"))).not_to_have_count(0)
+    expect(formula).to_be_visible()
+    expect(formula).to_have_text("Σ amount_captured")
+    expect(definition.get_by_role("term")).to_have_text(
+        ["Formula", "What counts", "Which period", "Time zone", "Currency view", "Stripe Dashboard"]
+    )
+    expect(definition.get_by_role("definition").last).to_contain_text("estimated rates")
     browsing.shots.take("chart by currency charged with its definition")
 
     # The card leads to the Reconciliation page, which names the payout and its difference.
