@@ -251,7 +251,8 @@ def _compare_chart(
     if granularity == "hour" and not custom:
         return _compare_data(where, synced, spec, definition)
     zone = ZoneInfo(zone_name)
-    chart = Chart.objects.create(owner=synced.user, name=where, **vars(spec))
+    fields = {k: v for k, v in vars(spec).items() if k != "view"}  # the view is not saved
+    chart = Chart.objects.create(owner=synced.user, name=where, **fields)
     served = _serve(synced.client, chart, zone)
     state = served.payload["state"]
     assert state in ("ready", "zero", "empty"), served.payload

@@ -87,8 +87,8 @@ def test_both_currency_views_and_payouts_equal_the_reference(
     golden: Golden, definition: Definition, view: str
 ) -> None:
     problems, compared = _compare(golden, definition, view)
-    assert compared, "nothing was compared: the reference is empty"
     assert not problems, f"{len(problems)} mismatches, first ones:\n" + "\n".join(problems[:8])
+    assert compared, "nothing was compared: the reference is empty"
 
 
 def test_an_account_settling_in_one_currency_opens_in_it(golden: Golden) -> None:

@@ -42,7 +42,7 @@ class Snapshot:
 
     objects: dict[str, list[dict[str, Any]]]
     # Per chart definition, what each object adds to it (it does not depend on time).
-    _contributions: dict[str, list[tuple[int, str, str, int]]] = field(
+    _contributions: dict[Definition, list[tuple[int, str, str, int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -51,9 +51,9 @@ class Snapshot:
 
     def contributions(self, definition: Definition) -> list[tuple[int, str, str, int]]:
         """(created, currency, series, value) for every object feeding ``definition``."""
-        found = self._contributions.get(definition.id)
+        found = self._contributions.get(definition)
         if found is None:
-            found = self._contributions[definition.id] = [
+            found = self._contributions[definition] = [
                 (placed_at(source, obj), currency, series, value)
                 for source, contribute in definition.parts
                 for obj in self.objects[source]
