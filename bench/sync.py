@@ -9,6 +9,9 @@ sync tools do.
 
     python bench/sync.py [--charges 100000] [--budget 50%] [--no-baseline]
 
+The sync includes payouts and their reconciliation (each paid payout's transactions read
+again with ``?payout=``); those reads count in the objects and the ceiling like any other.
+
 The ceiling is what the limits allow for this data: every object must be read 100 to a
 page, so T_min = max(pages ÷ budget, for each endpoint its pages ÷ its per-endpoint cap).
 """
@@ -27,7 +30,7 @@ from _setup import ROOT, apply_environment, connect, run_child, scratch_environm
 sys.path.insert(0, str(ROOT))
 from stripe_sandbox.testing import SandboxProcess
 
-RESOURCES = ("charges", "customers", "refunds", "disputes", "balance_transactions")
+RESOURCES = ("charges", "customers", "refunds", "disputes", "balance_transactions", "payouts")
 
 
 def baseline(api_base: str, key: str, since: int) -> tuple[int, float]:
@@ -42,6 +45,7 @@ def baseline(api_base: str, key: str, since: int) -> tuple[int, float]:
         client.v1.refunds,
         client.v1.disputes,
         client.v1.balance_transactions,
+        client.v1.payouts,
     ]
     for service in services:
         for _ in service.list({"limit": 100, "created": {"gte": since}}).auto_paging_iter():

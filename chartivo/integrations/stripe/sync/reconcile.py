@@ -15,7 +15,7 @@ payouts paid since the last one, not the window's again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,10 +59,11 @@ async def _pages(
     params: dict[str, Any],
     row: str,
     stats: WalkStats,
-) -> list[list[dict[str, Any]]]:
-    """Every page of one list, within the budget; a 429 waits through it."""
+    on_page: Callable[[list[dict[str, Any]]], None],
+) -> None:
+    """Every page of one list, within the budget, each handed to ``on_page`` and dropped
+    (a busy day's payout pays out thousands of transactions); a 429 waits."""
     params = {"limit": PAGE_SIZE, **params}
-    pages: list[list[dict[str, Any]]] = []
     while True:
         await budget.acquire(path)
         stats.requests += 1
@@ -78,9 +79,9 @@ async def _pages(
         stats.answered += 1
         stats.objects += len(page.data)
         stats.objects_per_endpoint[path] += len(page.data)
-        pages.append(page.data)
+        on_page(page.data)
         if not page.has_more or not page.data:
-            return pages
+            return
         cursor = page.data[-1].get("id")
         if cursor == params.get("starting_after"):
             raise StripeCallError("unavailable", GARBLED)
@@ -91,24 +92,21 @@ async def _check(
     session: StripeSession, budget: Budget, payout: Mapping[str, Any], stats: WalkStats
 ) -> CheckResult:
     payout_id = str(payout["id"])
-    pages = await _pages(
-        session,
-        budget,
-        BALANCE_TRANSACTIONS.path,
-        {"payout": payout_id},
-        BALANCE_TRANSACTIONS.dashboard_row,
-        stats,
-    )
-    settled = moved = count = 0
-    for txn in (t for page in pages for t in page):
-        if _source_id(txn) == payout_id:
-            moved -= int(txn["amount"])  # the payout's own transaction: −amount
-        else:
-            settled += int(txn["net"])
-            count += 1
+    totals = [0, 0, 0]  # settled, moved, transactions
+
+    def add(page: list[dict[str, Any]]) -> None:
+        for txn in page:
+            if _source_id(txn) == payout_id:
+                totals[1] -= int(txn["amount"])  # the payout's own transaction: −amount
+            else:
+                totals[0] += int(txn["net"])
+                totals[2] += 1
+
+    params = {"payout": payout_id}
+    row = BALANCE_TRANSACTIONS.dashboard_row
+    await _pages(session, budget, BALANCE_TRANSACTIONS.path, params, row, stats, add)
     currency, created, arrival = _key(payout)
-    amount = int(payout["amount"])
-    return CheckResult(currency, created, arrival, amount, settled, moved, count)
+    return CheckResult(currency, created, arrival, int(payout["amount"]), *totals)
 
 
 async def reconcile(
@@ -122,15 +120,13 @@ async def reconcile(
     """Checks the paid payouts arriving at or after ``since`` that ``checked`` (key →
     amount checked) does not already hold at their amount; returns the new checks and the
     keys of every paid payout seen (so that checks of payouts gone can be dropped)."""
-    pages = await _pages(
-        session,
-        budget,
-        PAYOUTS.path,
-        {"status": "paid", "arrival_date": {"gte": since}},
-        PAYOUTS.dashboard_row,
-        stats,
-    )
-    payouts = [p for page in pages for p in page if p.get("status") == "paid"]
+    payouts: list[dict[str, Any]] = []
+    params = {"status": "paid", "arrival_date": {"gte": since}}
+
+    def keep(page: list[dict[str, Any]]) -> None:
+        payouts.extend(p for p in page if p.get("status") == "paid")
+
+    await _pages(session, budget, PAYOUTS.path, params, PAYOUTS.dashboard_row, stats, keep)
     seen = {_key(p) for p in payouts}
     todo = [p for p in payouts if checked.get(_key(p)) != int(p["amount"])]
     gate = asyncio.Semaphore(IN_FLIGHT)
