@@ -87,6 +87,9 @@ def buckets_holding(
 
 
 def prune_before(connection_id: int, bucket: int) -> int:
+    """Drops aggregates older than ``bucket``; returns how many. Their rollups follow only
+    when some were dropped: every refresh asks, the window moves once a day."""
     deleted, _ = Aggregate.objects.filter(connection_id=connection_id, bucket__lt=bucket).delete()
-    rollups.prune(connection_id, bucket)
+    if deleted:
+        rollups.prune(connection_id, bucket)
     return deleted

@@ -17,8 +17,12 @@ def update_states(
     read: set[str],
     left: set[tuple[str, str]],
 ) -> None:
-    """After a run: which resources the key may read, and which are fully backfilled."""
+    """After a run: which resources the key may read, and which are fully backfilled.
+    Only the states that changed are written (a refresh usually changes none)."""
+    fields = ("readable", "message", "backfilled")
+    changed = []
     for state in states:
+        before = [getattr(state, name) for name in fields]
         if state.resource in walker.forbidden:
             state.readable = False
             state.message = needs_read(RESOURCES[state.resource].dashboard_row)
@@ -27,7 +31,10 @@ def update_states(
         state.backfilled = (
             state.window_start is not None and (state.resource, "backfill") not in left
         )
-    ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
+        if [getattr(state, name) for name in fields] != before:
+            changed.append(state)
+    if changed:
+        ResourceState.objects.bulk_update(changed, fields)
 
 
 def pending_ranges(
