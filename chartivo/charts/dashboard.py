@@ -18,6 +18,7 @@ from typing import Literal
 from django.conf import settings
 
 from chartivo.charts import cache
+from chartivo.charts.figures import figures_version
 from chartivo.charts.query import ViewRange
 from chartivo.integrations.stripe.catalogue import REVENUE_CATEGORIES
 from chartivo.integrations.stripe.models import StripeConnection
@@ -292,7 +293,7 @@ def cached_figures(
             "dashboard-2",
             connection.pk,
             connection.created_at.isoformat(),
-            sync.last_synced_at.isoformat(),
+            figures_version(connection, sync),
             dashboard.zone_name,
             dashboard.granularity.value,
             unix_seconds(dashboard.time_range.start),

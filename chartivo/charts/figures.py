@@ -1,10 +1,11 @@
-"""A chart's figures (its numbers, or why there are none), computed once per sync.
+"""A chart's figures (its numbers, or why there are none), computed once per change.
 
-Every view of a chart between two syncs shows the same numbers, so figures are cached
-(``chartivo.charts.cache``) under a key that changes whenever they could:
+Every view of a chart between two syncs that change its aggregates shows the same numbers,
+so figures are cached (``chartivo.charts.cache``) under a key that changes whenever they
+could:
 
-- the connection's last finished sync: aggregates change only when a sync writes them, and
-  a sync that finishes moves ``last_synced_at``;
+- the last time a sync changed the connection's aggregates (``figures_changed_at``): a
+  refresh that finds nothing new leaves every figure as it was, and keeps it cached;
 - the chart's definition, and the periods its range covers (the range's start and its last
   period's start; a fixed range's end), and the comparison's range and cut. A range that
   ends "now" holds no data after the last sync, so until the next sync only a new period
@@ -132,7 +133,7 @@ def cache_key(
         KEY_VERSION,
         connection.pk,
         connection.created_at.isoformat(),  # a new key is a new connection, even if ids repeat
-        sync.last_synced_at.isoformat(),
+        figures_version(connection, sync),
         *astuple(spec),
         resolved.granularity.value,
         *_periods(resolved),
@@ -140,6 +141,13 @@ def cache_key(
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"chart-figures:{connection.pk}:{digest}"
+
+
+def figures_version(connection: StripeConnection, sync: SyncStatus) -> str:
+    """Changes whenever a sync changes what figures are computed from (call only for a
+    synced connection)."""
+    changed = connection.figures_changed_at or sync.last_synced_at
+    return changed.isoformat() if changed else ""
 
 
 def _periods(resolved: ResolvedSpec) -> tuple[int, int, int | None]:

@@ -11,13 +11,13 @@ through it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import astuple, dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
@@ -32,14 +32,13 @@ from chartivo.integrations.stripe.client import (
     StripeSession,
 )
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
-from chartivo.integrations.stripe.sync import plan, schedule
-from chartivo.integrations.stripe.sync import states as states_db
+from chartivo.integrations.stripe.sync import checkpoints, plan, schedule
 from chartivo.integrations.stripe.sync.budget import Budget, budget_for
 from chartivo.integrations.stripe.sync.events import scan_events
-from chartivo.integrations.stripe.sync.reconcile import reconcile
+from chartivo.integrations.stripe.sync.reconcile import check_payouts
 from chartivo.integrations.stripe.sync.walker import Chain, Walker, WalkStats
 from chartivo.lib.secretbox import DecryptionError
-from chartivo.metrics import payout_checks, store
+from chartivo.metrics import store
 from chartivo.metrics.aggregation import Span, bucket_of
 
 logger = logging.getLogger(__name__)
@@ -69,11 +68,18 @@ class RunReport:
     seconds: float = 0.0
 
 
-def run_sync(connection_id: int, *, slice_seconds: float | None = None) -> RunReport | None:
-    """Syncs one connection if no other worker is; returns None when one is, or when the
+def run_sync(
+    connection_id: int,
+    *,
+    slice_seconds: float | None = None,
+    queued_at: datetime | None = None,
+) -> RunReport | None:
+    """Syncs one connection if no other worker is; returns None when one is, when a run
+    finished since this one was queued (``queued_at``) and nothing is due, or when the
     connection was removed meanwhile (which ends the run quietly)."""
-    token = schedule.acquire(connection_id)
+    token = schedule.acquire(connection_id, queued_at=queued_at)
     if token is None:
+        logger.info("sync.skipped", extra={"connection": connection_id})
         return None
     try:
         run = _Run(connection_id, token, slice_seconds or settings.SYNC_SLICE_SECONDS)
@@ -140,7 +146,16 @@ class _Run:
         try:
             async with session:
                 walker = await self._read(session, budget, connection, states, now)
-                await self._reconcile(session, budget, walker, now)
+                await check_payouts(
+                    session,
+                    budget,
+                    walker,
+                    connection_id=self.connection_id,
+                    token=self.token,
+                    payouts_read="payouts" in self.resources,
+                    seconds_left=self.deadline - time.monotonic(),
+                    now=now,
+                )
         except StripeCallError as error:  # while planning: the events list
             extra = {"connection": self.connection_id, "kind": error.kind, "error": str(error)}
             logger.warning("sync.stripe_error", exc_info=True, extra=extra)
@@ -160,49 +175,18 @@ class _Run:
         states: list[ResourceState],
         now: int,
     ) -> Walker:
-        ranges = await _db(states_db.pending_ranges)(self.connection_id, states)
+        ranges = await _db(checkpoints.pending_ranges)(self.connection_id, states)
         if not ranges:
             await self._plan_refresh(session, budget, connection, states, now)
-            ranges = await _db(states_db.pending_ranges)(self.connection_id, states, retry_all=True)
+            ranges = await _db(checkpoints.pending_ranges)(
+                self.connection_id, states, retry_all=True
+            )
         walker = Walker(session, budget, self.spans.append, connection_id=self.connection_id)
         for r in ranges:
             self.resources.add(r.resource)
             walker.add(Chain(RESOURCES[r.resource], r.start, r.end, r.purpose))
         await self._drive(walker)
         return walker
-
-    async def _reconcile(
-        self, session: StripeSession, budget: Budget, walker: Walker, now: int
-    ) -> None:
-        """Checks the paid payouts not checked yet, once payouts were read whole (or some
-        paid payout still lacks its check: a slice ended before it)."""
-        blocked = {"payouts", "balance_transactions"} & set(walker.forbidden)
-        left = {res for res, *_ in walker.remaining()}
-        if walker.fatal is not None or blocked or "payouts" in left:
-            return
-        since = plan.window_start(now, settings.HISTORY_DAYS)
-        if "payouts" not in self.resources and not await _db(payout_checks.behind)(
-            self.connection_id, since
-        ):
-            return
-        known = await _db(payout_checks.checked)(self.connection_id, since)
-        try:
-            async with asyncio.timeout(max(0.0, self.deadline - time.monotonic())):
-                results, seen = await reconcile(
-                    session, budget, since=since, checked=known, stats=walker.stats
-                )
-        except (TimeoutError, StripeCallError) as error:
-            # Nothing is lost: the payouts without a check are checked at the next run.
-            extra = {"connection": self.connection_id, "error": str(error) or "slice over"}
-            logger.info("sync.reconcile_deferred", extra=extra)
-            return
-        rows = [astuple(r) for r in results]
-        await _db(self._save_checks)(rows, seen, since)
-
-    def _save_checks(self, rows: list[tuple[Any, ...]], seen: set[Any], since: int) -> None:
-        with transaction.atomic():
-            schedule.renew(self.connection_id, self.token)
-            payout_checks.save(self.connection_id, rows, seen=seen, since=since)
 
     async def _failed(self, message: str, kind: str) -> None:
         self.report.error = message
@@ -265,7 +249,7 @@ class _Run:
             newest = scan.newest
             dirty = plan.changed_buckets(scan.changes)
         if not readable:
-            dirty = await _db(states_db.unsettled_buckets)(self.connection_id, tails)
+            dirty = await _db(checkpoints.unsettled_buckets)(self.connection_id, tails)
         ranges = plan.refresh_ranges(
             tails,
             dirty,
@@ -331,18 +315,23 @@ class _Run:
             ResourceState.objects.filter(
                 connection_id=self.connection_id, resource__in=read_tail
             ).update(synced_until=bucket_of(now))
-            StripeConnection.objects.filter(pk=self.connection_id).update(
-                events_readable=events_readable, events_since=events_since
-            )
             start = plan.window_start(now, settings.HISTORY_DAYS)
-            store.prune_before(self.connection_id, start - plan.DAY)
+            pruned = store.prune_before(self.connection_id, start - plan.DAY)
+            StripeConnection.objects.filter(pk=self.connection_id).update(
+                events_readable=events_readable,
+                events_since=events_since,
+                **({"figures_changed_at": timezone.now()} if pruned else {}),
+            )
 
     def _commit(self, spans: list[Span], remaining: Remaining, answered: bool) -> None:
         with transaction.atomic():
             schedule.renew(self.connection_id, self.token)
             if answered:
                 schedule.progressed(self.connection_id, timezone.now())
-            store.replace_spans(self.connection_id, spans)
+            if store.replace_spans(self.connection_id, spans):
+                StripeConnection.objects.filter(pk=self.connection_id).update(
+                    figures_changed_at=timezone.now()
+                )
             SyncRange.objects.filter(
                 connection_id=self.connection_id, resource__in=self.resources
             ).delete()
@@ -366,7 +355,7 @@ class _Run:
                     "resource", "purpose"
                 )
             )
-            states_db.update_states(states, walker, self.resources, left)
+            checkpoints.update_states(states, walker, self.resources, left)
             blocked = {s.resource for s in states if not s.readable}
             outstanding = {res for res, _ in left} - blocked
             self.report.more_to_do = bool(outstanding) and walker.fatal is None

@@ -15,14 +15,23 @@ payouts paid since the last one, not the window's again.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import transaction
 
 from chartivo.integrations.stripe.client import GARBLED, StripeCallError, StripeSession
 from chartivo.integrations.stripe.resources import BALANCE_TRANSACTIONS, PAYOUTS
+from chartivo.integrations.stripe.sync import plan, schedule
 from chartivo.integrations.stripe.sync.budget import Budget
-from chartivo.integrations.stripe.sync.walker import WalkStats
+from chartivo.integrations.stripe.sync.walker import Walker, WalkStats
+from chartivo.metrics import payout_checks
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 # Payouts checked side by side: each is a sequence of pages, and together they keep the
@@ -143,3 +152,48 @@ async def reconcile(
         first = failed.exceptions[0]
         raise first if isinstance(first, Exception) else failed from None
     return [task.result() for task in tasks], seen
+
+
+async def check_payouts(
+    session: StripeSession,
+    budget: Budget,
+    walker: Walker,
+    *,
+    connection_id: int,
+    token: str,
+    payouts_read: bool,
+    seconds_left: float,
+    now: int,
+) -> None:
+    """After a run's walk: checks the paid payouts not checked yet, once payouts were read
+    whole (or when some paid payout still lacks its check: a slice ended before it). The
+    checks are written under the run's lease, like its aggregates."""
+    blocked = {"payouts", "balance_transactions"} & set(walker.forbidden)
+    left = {res for res, *_ in walker.remaining()}
+    if walker.fatal is not None or blocked or "payouts" in left or seconds_left <= 0:
+        return
+    since = plan.window_start(now, settings.HISTORY_DAYS)
+    db = sync_to_async(payout_checks.behind, thread_sensitive=True)
+    if not payouts_read and not await db(connection_id, since):
+        return
+    known = await sync_to_async(payout_checks.checked, thread_sensitive=True)(connection_id, since)
+    try:
+        async with asyncio.timeout(seconds_left):
+            results, seen = await reconcile(
+                session, budget, since=since, checked=known, stats=walker.stats
+            )
+    except (TimeoutError, StripeCallError) as error:
+        # Nothing is lost: the payouts without a check are checked at the next run.
+        extra = {"connection": connection_id, "error": str(error) or "slice over"}
+        logger.info("sync.reconcile_deferred", extra=extra)
+        return
+    rows = [astuple(r) for r in results]
+    await sync_to_async(_save, thread_sensitive=True)(connection_id, token, rows, seen, since)
+
+
+def _save(
+    connection_id: int, token: str, rows: list[tuple[Any, ...]], seen: set[PayoutKey], since: int
+) -> None:
+    with transaction.atomic():
+        schedule.renew(connection_id, token)
+        payout_checks.save(connection_id, rows, seen=seen, since=since)

@@ -1,5 +1,6 @@
-"""The database side of a run's bookkeeping: which resources the key could read, what is
-left to read, and where unsettled objects sit. Called by ``engine.py`` only."""
+"""The sync engine's own bookkeeping, read and written in its transactions: which resources
+a key may read and how far each is synced (``ResourceState``), and the ranges still to read
+(``SyncRange``). Called by ``engine.py`` only, from the thread that owns the connection."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ def update_states(
     read: set[str],
     left: set[tuple[str, str]],
 ) -> None:
+    """After a run: which resources the key may read, and which are fully backfilled.
+    Only the states that changed are written (a refresh usually changes none)."""
+    fields = ("readable", "message", "backfilled")
+    changed = []
     for state in states:
+        before = [getattr(state, name) for name in fields]
         if state.resource in walker.forbidden:
             state.readable = False
             state.message = needs_read(RESOURCES[state.resource].dashboard_row)
@@ -25,12 +31,16 @@ def update_states(
         state.backfilled = (
             state.window_start is not None and (state.resource, "backfill") not in left
         )
-    ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
+        if [getattr(state, name) for name in fields] != before:
+            changed.append(state)
+    if changed:
+        ResourceState.objects.bulk_update(changed, fields)
 
 
 def pending_ranges(
     connection_id: int, states: list[ResourceState], *, retry_all: bool = False
 ) -> list[SyncRange]:
+    """The ranges left to read, of the resources the key may read (all with ``retry_all``)."""
     readable = {s.resource for s in states if s.readable or retry_all}
     return [
         r for r in SyncRange.objects.filter(connection_id=connection_id) if r.resource in readable
