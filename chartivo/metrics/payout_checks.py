@@ -47,17 +47,19 @@ def save(
     connection_id: int,
     results: Iterable[tuple[str, int, int, int, int, int, int]],
     *,
-    seen: set[PayoutKey],
+    seen: set[PayoutKey] | None,
     since: int,
 ) -> None:
-    """Writes new checks (replacing older checks of the same payout) and drops the checks of
-    payouts no longer paid in the window. Call inside the run's transaction."""
-    stale = [
-        check.pk
-        for check in PayoutCheck.objects.filter(connection_id=connection_id)
-        if check.arrival < since or (check.currency, check.created, check.arrival) not in seen
-    ]
-    PayoutCheck.objects.filter(pk__in=stale).delete()
+    """Writes new checks (replacing older checks of the same payout); with ``seen`` (the
+    paid payouts of the window), drops the checks of payouts no longer paid in it. Call
+    inside the run's transaction."""
+    if seen is not None:
+        stale = [
+            check.pk
+            for check in PayoutCheck.objects.filter(connection_id=connection_id)
+            if check.arrival < since or (check.currency, check.created, check.arrival) not in seen
+        ]
+        PayoutCheck.objects.filter(pk__in=stale).delete()
     for currency, created, arrival, amount, settled, moved, transactions in results:
         PayoutCheck.objects.update_or_create(
             connection_id=connection_id,

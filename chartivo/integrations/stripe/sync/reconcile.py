@@ -118,17 +118,11 @@ async def _check(
     return CheckResult(currency, created, arrival, int(payout["amount"]), *totals)
 
 
-async def reconcile(
-    session: StripeSession,
-    budget: Budget,
-    *,
-    since: int,
-    checked: Mapping[PayoutKey, int],
-    stats: WalkStats,
-) -> tuple[list[CheckResult], set[PayoutKey]]:
-    """Checks the paid payouts arriving at or after ``since`` that ``checked`` (key →
-    amount checked) does not already hold at their amount; returns the new checks and the
-    keys of every paid payout seen (so that checks of payouts gone can be dropped)."""
+async def paid_payouts(
+    session: StripeSession, budget: Budget, *, since: int, stats: WalkStats
+) -> list[dict[str, Any]]:
+    """The paid payouts arriving at or after ``since`` (a page or two: one a day per
+    settlement currency)."""
     payouts: list[dict[str, Any]] = []
     params = {"status": "paid", "arrival_date": {"gte": since}}
 
@@ -136,22 +130,7 @@ async def reconcile(
         payouts.extend(p for p in page if p.get("status") == "paid")
 
     await _pages(session, budget, PAYOUTS.path, params, PAYOUTS.dashboard_row, stats, keep)
-    seen = {_key(p) for p in payouts}
-    todo = [p for p in payouts if checked.get(_key(p)) != int(p["amount"])]
-    gate = asyncio.Semaphore(IN_FLIGHT)
-
-    async def one(payout: Mapping[str, Any]) -> CheckResult:
-        async with gate:
-            return await _check(session, budget, payout, stats)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(p)) for p in todo]
-    except ExceptionGroup as failed:
-        # The first Stripe error says what went wrong; the other checks were cancelled.
-        first = failed.exceptions[0]
-        raise first if isinstance(first, Exception) else failed from None
-    return [task.result() for task in tasks], seen
+    return payouts
 
 
 async def check_payouts(
@@ -165,34 +144,58 @@ async def check_payouts(
     seconds_left: float,
     now: int,
 ) -> None:
-    """After a run's walk: checks the paid payouts not checked yet, once payouts were read
-    whole (or when some paid payout still lacks its check: a slice ended before it). The
-    checks are written under the run's lease, like its aggregates."""
+    """After a run's walk: checks the paid payouts not checked yet at their amount, once
+    payouts were read whole (or when some paid payout still lacks its check: a slice
+    ended before it). Checks are written as they finish, at least once a second, under
+    the run's lease like its aggregates (each write renews it), so a run stopped at any
+    moment keeps what it checked."""
     blocked = {"payouts", "balance_transactions"} & set(walker.forbidden)
     left = {res for res, *_ in walker.remaining()}
     if walker.fatal is not None or blocked or "payouts" in left or seconds_left <= 0:
         return
     since = plan.window_start(now, settings.HISTORY_DAYS)
-    db = sync_to_async(payout_checks.behind, thread_sensitive=True)
-    if not payouts_read and not await db(connection_id, since):
+    behind = sync_to_async(payout_checks.behind, thread_sensitive=True)
+    if not payouts_read and not await behind(connection_id, since):
         return
     known = await sync_to_async(payout_checks.checked, thread_sensitive=True)(connection_id, since)
+    save = sync_to_async(_save, thread_sensitive=True)
+    stats = walker.stats
+    tasks: set[asyncio.Task[CheckResult]] = set()
     try:
         async with asyncio.timeout(seconds_left):
-            results, seen = await reconcile(
-                session, budget, since=since, checked=known, stats=walker.stats
-            )
+            payouts = await paid_payouts(session, budget, since=since, stats=stats)
+            # Checks of payouts no longer paid in the window go first.
+            await save(connection_id, token, [], {_key(p) for p in payouts}, since)
+            todo = [p for p in payouts if known.get(_key(p)) != int(p["amount"])]
+            gate = asyncio.Semaphore(IN_FLIGHT)
+
+            async def one(payout: Mapping[str, Any]) -> CheckResult:
+                async with gate:
+                    return await _check(session, budget, payout, stats)
+
+            tasks = {asyncio.create_task(one(p)) for p in todo}
+            while tasks:
+                done, tasks = await asyncio.wait(
+                    tasks, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+                )
+                rows = [astuple(task.result()) for task in done]
+                await save(connection_id, token, rows, None, since)
     except (TimeoutError, StripeCallError) as error:
         # Nothing is lost: the payouts without a check are checked at the next run.
         extra = {"connection": connection_id, "error": str(error) or "slice over"}
         logger.info("sync.reconcile_deferred", extra=extra)
-        return
-    rows = [astuple(r) for r in results]
-    await sync_to_async(_save, thread_sensitive=True)(connection_id, token, rows, seen, since)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _save(
-    connection_id: int, token: str, rows: list[tuple[Any, ...]], seen: set[PayoutKey], since: int
+    connection_id: int,
+    token: str,
+    rows: list[tuple[Any, ...]],
+    seen: set[PayoutKey] | None,
+    since: int,
 ) -> None:
     with transaction.atomic():
         schedule.renew(connection_id, token)
