@@ -63,7 +63,7 @@ def drawings(
     """The figures of ``specs``, from the cache where it has them (one round trip)."""
     now = now or timezone.now()
     if connection is not None and any(not spec.view for spec in specs):
-        view = default_view(connection.pk)
+        view = currency_view_of(connection, sync)
         specs = [spec if spec.view else replace(spec, view=view) for spec in specs]
     resolved = [_resolve(spec, now) for spec in specs]
     keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
@@ -141,6 +141,22 @@ def cache_key(
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"chart-figures:{connection.pk}:{digest}"
+
+
+def currency_view_of(connection: StripeConnection, sync: SyncStatus | None) -> str:
+    """The currency view a chart or Home opens in (``metrics.settlement.default_view``),
+    kept with the figures: it changes only when a sync changes them, and a page drawn from
+    cached figures reads no aggregate for it either."""
+    if sync is None or sync.state != "synced" or not sync.last_synced_at:
+        return default_view(connection.pk)
+    key = f"currency-view:{connection.pk}:{connection.created_at.isoformat()}:"
+    key += figures_version(connection, sync)
+    found = cache.get_many([key]).get(key)
+    if isinstance(found, str):
+        return found
+    view = default_view(connection.pk)
+    cache.set_many({key: view})
+    return view
 
 
 def figures_version(connection: StripeConnection, sync: SyncStatus) -> str:

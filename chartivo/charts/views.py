@@ -20,7 +20,7 @@ from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
 from chartivo.charts.definitions import all_definitions
-from chartivo.charts.figures import Drawing, drawing, drawings
+from chartivo.charts.figures import Drawing, currency_view_of, drawing, drawings
 from chartivo.charts.forms import ChartForm, ViewRangeForm
 from chartivo.charts.headlines import currencies_of, headline_views
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
@@ -41,7 +41,6 @@ from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
 from chartivo.metrics.money import reader_locale
 from chartivo.metrics.periods import RangeError, TimeRange, zone_names
-from chartivo.metrics.settlement import default_view
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
 
 HOME_PAGE_SIZE = 24
@@ -114,7 +113,7 @@ def _dashboard_context(
     if connection is None or sync is None:
         return context
     figures = cached_figures(connection, sync, dashboard)
-    currency_view = request.GET.get("view") or default_view(connection.pk)
+    currency_view = request.GET.get("view") or currency_view_of(connection, sync)
     settled = currency_view == SETTLEMENT
     currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
     asked = (request.GET.get("currency") or "").upper()

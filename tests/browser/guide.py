@@ -22,6 +22,7 @@ from tests.browser.secret import Secret
 PASSWORD = "a long password 1"
 STATUS_POLL_MS = 2_000  # how often the Integrations card asks how the sync is going
 METRICS = ("Charges", "Customers", "Revenue", "Refunds", "Disputes", "Balance transactions")
+BEYOND_THE_GUIDE = ("Payouts",)  # offered besides the guide's six
 
 
 class Guide:

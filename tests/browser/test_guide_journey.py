@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Browsing
 from tests.browser.guide import (
+    BEYOND_THE_GUIDE,
     METRICS,
     Guide,
     chart_card,
@@ -112,10 +113,11 @@ def test_the_guide_from_sign_up_to_a_chart_of_each_metric(
     expect(page.get_by_role("link", name="New Chart")).to_be_visible()
     shot("home with new chart", doc="05-home-new-chart")
     guide.open_new_chart_with_stripe(doc="06-new-chart-stripe")
-    for label in METRICS:
+    for label in (*METRICS, *BEYOND_THE_GUIDE):
         expect(guide.metric(label)).to_be_visible()
     expect(page.get_by_role("radio", name=re.compile("."))).to_have_count(
-        len(METRICS) + 3  # the six metrics, and the chart type: Line, Bar or Area
+        # the six metrics and Payouts, and the chart type: Line, Bar or Area
+        len(METRICS) + len(BEYOND_THE_GUIDE) + 3
     )
 
     # A chart of each metric, drawn with data; the tooltip, the table and the CSV agree.

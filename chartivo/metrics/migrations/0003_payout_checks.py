@@ -18,6 +18,10 @@ def payouts_state(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> N
 
 
 class Migration(migrations.Migration):
+    # The data step only adds a row per connection (its payouts' state), which the
+    # previous release never reads: safe while it still serves.
+    reviewed = "adds ResourceState rows for payouts, unread by the previous release"
+
     dependencies = [
         ("metrics", "0002_rollups"),
         ("stripe_integration", "0002_progress_at"),
