@@ -1,4 +1,5 @@
-"""The aggregate store: the only data Chartivo keeps about a merchant's payments."""
+"""The aggregate store and the payout checks: the only data Chartivo keeps about a
+merchant's payments (totals, never an object)."""
 
 from __future__ import annotations
 
