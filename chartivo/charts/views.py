@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
-from chartivo.charts.figures import Drawing, drawing, drawings
+from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ChartForm, ViewRangeForm
 from chartivo.charts.headlines import currencies_of, headline_views
+from chartivo.charts.home_cards import cards_html
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
 from chartivo.charts.payloads import build_payload, span_text, state_of
 from chartivo.charts.presentation import card_summary
@@ -189,13 +190,25 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(shown_charts(user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
     locale = locale_of(request)
-    shown = drawings([drawn_spec(c, view) for c in charts], connection, sync)
-    cards = [
-        _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
-    ]
+
+    def build(shown: list[Drawing]) -> list[dict[str, Any]]:
+        return [
+            _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
+        ]
+
+    cards = cards_html(
+        request,
+        charts=charts,
+        specs=[drawn_spec(c, view) for c in charts],
+        page=page,
+        connection=connection,
+        sync=sync,
+        locale=locale,
+        build=build,
+    )
     context = {
         "page": page,
-        "cards": cards,
+        "cards_html": cards,
         "connection": connection,
         "sync": sync,
         "view": view,
