@@ -105,6 +105,18 @@ def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, 
         return dict(zip(pending, pool.map(in_thread, pending.values()), strict=True))
 
 
+def figure_keys(
+    specs: Sequence[ChartSpec],
+    connection: StripeConnection | None,
+    sync: SyncStatus | None,
+    *,
+    now: datetime,
+) -> list[str | None]:
+    """The cache key of each spec's figures (None where they are computed each time),
+    without reading the figures themselves."""
+    return [cache_key(spec, _resolve(spec, now), connection, sync) for spec in specs]
+
+
 def drawing(
     spec: ChartSpec, connection: StripeConnection | None, sync: SyncStatus | None
 ) -> Drawing:

@@ -20,9 +20,10 @@ from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
 from chartivo.charts.definitions import all_definitions
-from chartivo.charts.figures import Drawing, currency_view_of, drawing, drawings
+from chartivo.charts.figures import Drawing, currency_view_of, drawing
 from chartivo.charts.forms import ChartForm, ViewRangeForm
 from chartivo.charts.headlines import currencies_of, headline_views
+from chartivo.charts.home_cards import cards_html
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
 from chartivo.charts.payloads import build_payload, span_text, state_of
 from chartivo.charts.presentation import card_summary
@@ -207,18 +208,31 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(shown_charts(user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
     locale = locale_of(request)
-    # Home's currency view, when chosen, is the view of the charts on it too.
+    # Home's currency view (asked for, or the account's default) is its charts' view too.
     asked = request.GET.get("view", "")
-    specs = [drawn_spec(c, view) for c in charts]
-    if asked in VIEWS:
-        specs = [replace(spec, view=asked) for spec in specs]
-    shown = drawings(specs, connection, sync)
-    cards = [
-        _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
-    ]
+    currency_view = asked if asked in VIEWS else ""
+    if not currency_view and connection is not None:
+        currency_view = currency_view_of(connection, sync)
+    specs = [replace(drawn_spec(c, view), view=currency_view) for c in charts]
+
+    def build(shown: list[Drawing]) -> list[dict[str, Any]]:
+        return [
+            _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
+        ]
+
+    cards = cards_html(
+        request,
+        charts=charts,
+        specs=specs,
+        page=page,
+        connection=connection,
+        sync=sync,
+        locale=locale,
+        build=build,
+    )
     context = {
         "page": page,
-        "cards": cards,
+        "cards_html": cards,
         "connection": connection,
         "sync": sync,
         "view": view,
