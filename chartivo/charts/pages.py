@@ -84,7 +84,7 @@ def _view_query(spec: ChartSpec) -> str:
 def _drawn(
     request: HttpRequest, chart: Chart
 ) -> tuple[Drawing, StripeConnection | None, SyncStatus | None, bool]:
-    connection = connection_of(user_of(request))
+    connection = connection_of(request)
     sync = status_of(connection) if connection else None
     spec, changed = looked_at(chart, request)
     return drawing(spec, connection, sync), connection, sync, changed

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,6 +32,7 @@ from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
 from chartivo.metrics.money import reader_locale
 from chartivo.metrics.periods import RangeError, TimeRange, zone_names
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
+from chartivo.orgs.access import membership_of, organisation_of
 
 HOME_PAGE_SIZE = 24
 _RANGE_NAMES = dict(RANGE_LABELS)
@@ -44,8 +46,12 @@ def locale_of(request: HttpRequest) -> str:
     return reader_locale(request.headers.get("Accept-Language", ""))
 
 
-def connection_of(user: User) -> StripeConnection | None:
-    return StripeConnection.objects.filter(owner=user).first()
+def connection_of(request: HttpRequest) -> StripeConnection | None:
+    return (
+        StripeConnection.objects.filter(organisation=organisation_of(request))
+        .order_by("pk")
+        .first()
+    )
 
 
 def preference_of(user: User) -> DashboardPreference:
@@ -53,13 +59,34 @@ def preference_of(user: User) -> DashboardPreference:
     return preference
 
 
-def shown_charts(user: User) -> QuerySet[Chart]:
-    return Chart.objects.filter(owner=user, deleted_at__isnull=True)
+def visible_charts(request: HttpRequest) -> QuerySet[Chart]:
+    """The organisation's charts and the member's own personal ones (deleted ones too)."""
+    return Chart.objects.filter(organisation=organisation_of(request)).filter(
+        Q(personal=False) | Q(owner=user_of(request))
+    )
+
+
+def shown_charts(request: HttpRequest) -> QuerySet[Chart]:
+    return visible_charts(request).filter(deleted_at__isnull=True)
 
 
 def owned(request: HttpRequest, chart_id: int) -> Chart:
-    # Someone else's chart is a 404, exactly like one that does not exist.
-    return get_object_or_404(shown_charts(user_of(request)), pk=chart_id)
+    # A chart of another organisation, or another member's personal chart, is a 404,
+    # exactly like one that does not exist.
+    return get_object_or_404(shown_charts(request), pk=chart_id)
+
+
+def may_edit(request: HttpRequest, chart: Chart) -> bool:
+    """Owners and admins change the organisation's charts; anyone their personal ones."""
+    return membership_of(request).manages or (chart.personal and chart.owner_id == request.user.pk)
+
+
+def editable(request: HttpRequest, chart_id: int) -> Chart:
+    """A chart the member may change; one they may only look at is the 403 page."""
+    chart = owned(request, chart_id)
+    if not may_edit(request, chart):
+        raise PermissionDenied
+    return chart
 
 
 def range_name(view: ViewRange) -> str:
@@ -171,7 +198,7 @@ def _resolves(view: ViewRange) -> bool:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    connection = connection_of(user)
+    connection = connection_of(request)
     sync = status_of(connection) if connection else None
     preference = preference_of(user)
     form = ViewRangeForm(request.GET)
@@ -186,12 +213,13 @@ def home(request: HttpRequest) -> HttpResponse:
             time_zone=view.time_zone,
             compare=view.compare,
         )
-    page = Paginator(shown_charts(user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(shown_charts(request), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
     locale = locale_of(request)
     shown = drawings([drawn_spec(c, view) for c in charts], connection, sync)
     cards = [
-        _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
+        {**_card(c, d, connection, sync, locale, view), "editable": may_edit(request, c)}
+        for c, d in zip(charts, shown, strict=True)
     ]
     context = {
         "page": page,
@@ -217,9 +245,7 @@ def _undo(request: HttpRequest) -> Chart | None:
     chart_id = request.session.pop("undo_chart", None)
     if chart_id is None:
         return None
-    return Chart.objects.filter(
-        pk=chart_id, owner=user_of(request), deleted_at__isnull=False
-    ).first()
+    return visible_charts(request).filter(pk=chart_id, deleted_at__isnull=False).first()
 
 
 def chart_form_context(form: ChartForm, connection: StripeConnection | None) -> dict[str, Any]:
@@ -256,7 +282,7 @@ def chart_form_context(form: ChartForm, connection: StripeConnection | None) -> 
 @require_http_methods(["GET", "POST"])
 def new_chart(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    connection = connection_of(user)
+    connection = connection_of(request)
     source = request.POST.get("source") or request.GET.get("source", "")
     dashboard = preference_of(user).view()
     form = ChartForm(
@@ -265,9 +291,14 @@ def new_chart(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and connection is not None and form.is_valid():
         chart = form.save(commit=False)
         chart.owner = user
+        chart.organisation = organisation_of(request)
+        # A viewer's charts are their own: the organisation's are its managers' to change.
+        chart.personal = not membership_of(request).manages
         chart.source = "stripe"
         # A new chart goes first on Home, as the newest always did.
-        first = shown_charts(user).order_by("position").values_list("position", flat=True).first()
+        first = (
+            shown_charts(request).order_by("position").values_list("position", flat=True).first()
+        )
         chart.position = (first or 0) - 1
         chart.save()
         return redirect("chart_detail", chart_id=chart.pk)
@@ -294,7 +325,7 @@ def preview(request: HttpRequest) -> HttpResponse:
             {"state": "limited", "message": "Too many previews at once: this one will follow."},
             status=429,
         )
-    connection = connection_of(user)
+    connection = connection_of(request)
     form = ChartForm(request.GET, dashboard=preference_of(user).view())
     if not form.is_valid():
         # A form half filled in while someone types: answered quietly (not an error).

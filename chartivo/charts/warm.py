@@ -19,6 +19,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from chartivo.charts import figures
@@ -60,7 +61,7 @@ def _warm(connection_id: int) -> int:
         # by no one.
         return 0
     connection = StripeConnection.objects.filter(pk=connection_id).first()
-    if connection is None:
+    if connection is None or connection.organisation_id is None:
         return 0
     sync = status_of(connection)
     if sync.state != "synced" or not sync.last_synced_at:
@@ -69,8 +70,12 @@ def _warm(connection_id: int) -> int:
     now = timezone.now()
     preference = DashboardPreference.objects.filter(user_id=connection.owner_id).first()
     view = preference.view() if preference is not None else DashboardPreference().view()
+    # The organisation's shared charts and those of the member who saved the key, as
+    # Home shows them to that member.
     charts = list(
-        Chart.objects.filter(owner_id=connection.owner_id, deleted_at__isnull=True)[:HOME_CHARTS]
+        Chart.objects.filter(
+            organisation_id=connection.organisation_id, deleted_at__isnull=True
+        ).filter(Q(personal=False) | Q(owner_id=connection.owner_id))[:HOME_CHARTS]
     )
     # The headline figures first: they head the page.
     # A remembered range that no longer resolves: Home says so, there is nothing to warm.
