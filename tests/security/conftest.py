@@ -142,13 +142,15 @@ class Route:
     def needs_chart(self) -> bool:
         return "<int:chart_id>" in self.pattern
 
-    def url(self, chart_id: int | None = None) -> str:
+    def url(self, chart_id: int | None = None, **ids: int) -> str:
+        """The route's address; ``ids`` gives the other ids its pattern names
+        (``connection_id``, ``member_id``, ``invitation_id``)."""
         from django.urls import reverse
 
-        if self.needs_chart:
-            assert chart_id is not None
-            return reverse(self.name, kwargs={"chart_id": chart_id})
-        return reverse(self.name)
+        kwargs = {"chart_id": chart_id, **ids}
+        wanted = {k: v for k, v in kwargs.items() if f"<int:{k}>" in self.pattern}
+        assert all(v is not None for v in wanted.values()), f"{self.pattern} needs {wanted}"
+        return reverse(self.name, kwargs=wanted or None)
 
 
 def every_route() -> list[Route]:
