@@ -51,7 +51,11 @@ def _state(organisation: Organisation) -> tuple[Any, ...]:
     return (
         list(Membership.objects.filter(organisation=organisation).order_by("pk").values()),
         list(Invitation.objects.filter(organisation=organisation).order_by("pk").values()),
-        list(User.objects.filter(memberships__organisation=organisation).values("password")),
+        list(
+            User.objects.filter(memberships__organisation=organisation)
+            .order_by("pk")
+            .values("email", "password", "is_active")
+        ),
         list(Chart.objects.filter(organisation=organisation).order_by("pk").values()),
         list(connections.order_by("pk").values()),
         list(ResourceState.objects.filter(connection__in=connections).order_by("pk").values()),
