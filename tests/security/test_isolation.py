@@ -160,7 +160,9 @@ def _chart_fields() -> dict[str, str]:
 
 def _shows_no_key_state(name: str, response: Any, connection: StripeConnection) -> None:
     """A viewer's pages never name a key, its mode's card, or an account's sync state."""
-    if response.status_code >= 300 or response.get("Content-Type", "").startswith("text/csv"):
+    if response.status_code in (301, 302) or response.get("Content-Type", "").startswith(
+        "text/csv"
+    ):
         return
     text = response.content.decode()
     for secret_ish in (connection.masked_key, connection.key_last4, "Saved key", "stripe_status"):
