@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chartivo.charts.accounts import choices, connections_of
 from chartivo.charts.forms import ChartForm
 from chartivo.charts.models import Chart
 from chartivo.charts.pages import looked_at
@@ -40,8 +41,15 @@ UNDO_DAYS = 7  # a deleted chart can be brought back for this long
 def chart_edit(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = editable(request, chart_id)
     user = user_of(request)
-    form = ChartForm(request.POST or None, instance=chart, dashboard=preference_of(user).view())
+    form = ChartForm(
+        request.POST or None,
+        instance=chart,
+        dashboard=preference_of(user).view(),
+        accounts=choices(connections_of(request)),
+    )
     if request.method == "POST" and form.is_valid():
+        if "account" in form.fields:
+            form.instance.connection_id = form.account_id()
         form.save()
         messages.success(request, f"Chart “{chart.name}” saved.")
         return redirect("chart_detail", chart_id=chart.pk)
@@ -68,8 +76,13 @@ def chart_save_view(request: HttpRequest, chart_id: int) -> HttpResponse:
         spec.compare,
         spec.granularity,
     )
+    asked = request.GET.get("account")
+    if asked:  # the account looked at becomes the chart's ("all": no account of its own)
+        chosen = next((c for c in connections_of(request) if str(c.pk) == asked), None)
+        chart.connection = chosen
     chart.save(
         update_fields=[
+            "connection",
             "range_preset",
             "custom_start",
             "custom_end",

@@ -25,6 +25,7 @@ from django import db
 from django.utils import timezone
 
 from chartivo.charts import cache
+from chartivo.charts.accounts import Source, identity, key_part
 from chartivo.charts.query import (
     ChartFigures,
     ChartSpec,
@@ -33,9 +34,9 @@ from chartivo.charts.query import (
     chart_figures,
     resolve,
 )
-from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.periods import unix_seconds, utc_period_starts
+from chartivo.metrics.queries import ConnectionIds
 from chartivo.metrics.windows import Compared
 
 KEY_VERSION = 4  # bump when the figures' shape changes, so old entries are never read
@@ -53,7 +54,7 @@ class Drawing:
 
 def drawings(
     specs: Sequence[ChartSpec],
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     *,
     now: datetime | None = None,
@@ -86,7 +87,9 @@ def drawings(
 PARALLEL_QUERIES = 3
 
 
-def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, ChartFigures]:
+def _compute(
+    connection_id: ConnectionIds, pending: dict[int, ResolvedSpec]
+) -> dict[int, ChartFigures]:
     if len(pending) < 2 or db.connection.vendor != "postgresql" or db.connection.in_atomic_block:
         return {i: chart_figures(connection_id, r) for i, r in pending.items()}
 
@@ -100,9 +103,7 @@ def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, 
         return dict(zip(pending, pool.map(in_thread, pending.values()), strict=True))
 
 
-def drawing(
-    spec: ChartSpec, connection: StripeConnection | None, sync: SyncStatus | None
-) -> Drawing:
+def drawing(spec: ChartSpec, connection: Source | None, sync: SyncStatus | None) -> Drawing:
     return drawings([spec], connection, sync)[0]
 
 
@@ -116,7 +117,7 @@ def _resolve(spec: ChartSpec, now: datetime) -> ResolvedSpec | SpecError:
 def cache_key(
     spec: ChartSpec,
     resolved: ResolvedSpec | SpecError,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
 ) -> str | None:
     """The key figures are kept under, or None when they must be computed each time."""
@@ -126,8 +127,7 @@ def cache_key(
         return None
     parts = [
         KEY_VERSION,
-        connection.pk,
-        connection.created_at.isoformat(),  # a new key is a new connection, even if ids repeat
+        *identity(connection),  # a new key is a new connection, even if ids repeat
         sync.last_synced_at.isoformat(),
         *astuple(spec),
         resolved.granularity.value,
@@ -135,7 +135,7 @@ def cache_key(
         *_comparison(resolved),
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    return f"chart-figures:{connection.pk}:{digest}"
+    return f"chart-figures:{key_part(connection)}:{digest}"
 
 
 def _periods(resolved: ResolvedSpec) -> tuple[int, int, int | None]:

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from chartivo.charts.accounts import Source, status_of_source
 from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
 from chartivo.charts.models import Chart
@@ -29,6 +30,7 @@ from chartivo.charts.payloads import build_payload, state_of
 from chartivo.charts.presentation import figure_tables, totals
 from chartivo.charts.query import ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.charts.views import (
+    account_links,
     connection_of,
     locale_of,
     owned,
@@ -37,8 +39,7 @@ from chartivo.charts.views import (
     user_of,
 )
 from chartivo.integrations.stripe.catalogue import METRICS
-from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.export import csv_text
 from chartivo.metrics.periods import Granularity, zone_names
 
@@ -83,9 +84,9 @@ def _view_query(spec: ChartSpec) -> str:
 
 def _drawn(
     request: HttpRequest, chart: Chart
-) -> tuple[Drawing, StripeConnection | None, SyncStatus | None, bool]:
-    connection = connection_of(request)
-    sync = status_of(connection) if connection else None
+) -> tuple[Drawing, Source | None, SyncStatus | None, bool]:
+    connection = connection_of(request, chart.connection_id)
+    sync = status_of_source(connection) if connection else None
     spec, changed = looked_at(chart, request)
     return drawing(spec, connection, sync), connection, sync, changed
 
@@ -124,10 +125,10 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         "totals": rows,
         "connection": connection,
         "sync": sync,
+        **account_links(request, connection, _view_query(spec)),
         "metric": METRICS[chart.metric],
         "resolved": resolved if isinstance(resolved, ResolvedSpec) else None,
         "changed": changed,
-        "view_query": _view_query(spec),
         "range_form": ViewRangeForm(
             {
                 "range": spec.range_preset,
@@ -182,7 +183,7 @@ def chart_figures(request: HttpRequest, chart_id: int) -> HttpResponse:
         except ValueError:
             number = 1
         page = figure_tables(shown.figures, chart.name, locale_of(request), number)
-    query = _view_query(shown.spec)
+    query = account_links(request, None, _view_query(shown.spec))["view_query"]
     return render(
         request,
         "charts/figures.html",

@@ -18,6 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
+from chartivo.charts.accounts import (
+    ALL,
+    Combined,
+    Source,
+    choices,
+    choose,
+    connections_of,
+    status_of_source,
+)
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
 from chartivo.charts.figures import Drawing, drawing, drawings
 from chartivo.charts.forms import ChartForm, ViewRangeForm
@@ -27,8 +36,7 @@ from chartivo.charts.payloads import build_payload, span_text, state_of
 from chartivo.charts.presentation import card_summary
 from chartivo.charts.query import FOLLOW_DASHBOARD, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.integrations.stripe.catalogue import METRICS
-from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.money import reader_locale
 from chartivo.metrics.periods import RangeError, TimeRange, zone_names
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
@@ -46,12 +54,23 @@ def locale_of(request: HttpRequest) -> str:
     return reader_locale(request.headers.get("Accept-Language", ""))
 
 
-def connection_of(request: HttpRequest) -> StripeConnection | None:
-    return (
-        StripeConnection.objects.filter(organisation=organisation_of(request))
-        .order_by("pk")
-        .first()
-    )
+def connection_of(request: HttpRequest, saved: int | None = None) -> Source | None:
+    """The account the request reads: the address's ``account`` (an id, or "all"), else
+    the chart's ``saved`` one, else all of the organisation's accounts."""
+    return choose(connections_of(request), request.GET.get("account") or saved)
+
+
+def account_links(request: HttpRequest, source: Source | None, query: str) -> dict[str, Any]:
+    """The account picker ("All accounts" and each account, the current one marked) and
+    the page's view query, which keeps an account the address chose."""
+    current = ALL if isinstance(source, Combined) else str(source.pk) if source else ""
+    asked = request.GET.get("account", "")
+    return {
+        "accounts": choices(connections_of(request)),
+        "account": current,
+        "picker_query": query,
+        "view_query": f"{query}&{urlencode({'account': asked})}" if asked else query,
+    }
 
 
 def preference_of(user: User) -> DashboardPreference:
@@ -106,7 +125,7 @@ def _query(view: ViewRange) -> str:
 
 def _dashboard_context(
     request: HttpRequest,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     view: ViewRange,
 ) -> dict[str, Any]:
@@ -145,7 +164,7 @@ def _dashboard_context(
 def _card(
     chart: Chart,
     shown: Drawing,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     locale: str,
     view: ViewRange,
@@ -199,7 +218,7 @@ def _resolves(view: ViewRange) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     connection = connection_of(request)
-    sync = status_of(connection) if connection else None
+    sync = status_of_source(connection) if connection else None
     preference = preference_of(user)
     form = ViewRangeForm(request.GET)
     view = form.view_range(preference.view())
@@ -215,26 +234,47 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(shown_charts(request), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
-    locale = locale_of(request)
-    shown = drawings([drawn_spec(c, view) for c in charts], connection, sync)
-    cards = [
-        {**_card(c, d, connection, sync, locale, view), "editable": may_edit(request, c)}
-        for c, d in zip(charts, shown, strict=True)
-    ]
+    cards = _cards(request, charts, view, connection, sync)
     context = {
         "page": page,
         "cards": cards,
         "connection": connection,
         "sync": sync,
         "view": view,
-        "view_query": _query(view),
         "range_form": ViewRangeForm({**_as_params(view)}),
         "range_name": range_name(view),
         "zones": zone_names(),
         "undo": _undo(request),
+        **account_links(request, connection, _query(view)),
         **_dashboard_context(request, connection, sync, view),
     }
     return render(request, "charts/home.html", context)
+
+
+def _cards(
+    request: HttpRequest,
+    charts: list[Chart],
+    view: ViewRange,
+    source: Source | None,
+    sync: SyncStatus | None,
+) -> list[dict[str, Any]]:
+    """Home's cards: each chart over its own account, or over Home's when it has none
+    (charts of one account are drawn together, as one round trip to the cache)."""
+    locale = locale_of(request)
+    asked = bool(request.GET.get("account"))
+    groups: dict[int | None, list[int]] = {}
+    for index, chart in enumerate(charts):
+        groups.setdefault(None if asked else chart.connection_id, []).append(index)
+    cards: list[dict[str, Any]] = [{} for _ in charts]
+    for saved, indexes in groups.items():
+        own = connection_of(request, saved) if saved is not None else source
+        own_sync = sync if own is source else (status_of_source(own) if own else None)
+        chosen = [charts[i] for i in indexes]
+        shown = drawings([drawn_spec(c, view) for c in chosen], own, own_sync)
+        for index, chart, drawn in zip(indexes, chosen, shown, strict=True):
+            card = _card(chart, drawn, own, own_sync, locale, view)
+            cards[index] = {**card, "editable": may_edit(request, chart), "source": own}
+    return cards
 
 
 def _as_params(view: ViewRange) -> dict[str, str]:
@@ -248,10 +288,10 @@ def _undo(request: HttpRequest) -> Chart | None:
     return visible_charts(request).filter(pk=chart_id, deleted_at__isnull=False).first()
 
 
-def chart_form_context(form: ChartForm, connection: StripeConnection | None) -> dict[str, Any]:
+def chart_form_context(form: ChartForm, connection: Source | None) -> dict[str, Any]:
     """What New Chart and Edit chart share: the metrics with what the key lacks for each,
     every metric's options for the page's script, and the zones to pick from."""
-    sync = status_of(connection) if connection else None
+    sync = status_of_source(connection) if connection else None
     unavailable = dict(sync.availability.unavailable) if sync else {}
     metrics = [
         {
@@ -286,10 +326,14 @@ def new_chart(request: HttpRequest) -> HttpResponse:
     source = request.POST.get("source") or request.GET.get("source", "")
     dashboard = preference_of(user).view()
     form = ChartForm(
-        request.POST or None, initial={"metric": request.GET.get("metric")}, dashboard=dashboard
+        request.POST or None,
+        initial={"metric": request.GET.get("metric")},
+        dashboard=dashboard,
+        accounts=choices(connections_of(request)),
     )
     if request.method == "POST" and connection is not None and form.is_valid():
         chart = form.save(commit=False)
+        chart.connection_id = form.account_id()
         chart.owner = user
         chart.organisation = organisation_of(request)
         # A viewer's charts are their own: the organisation's are its managers' to change.
@@ -325,13 +369,15 @@ def preview(request: HttpRequest) -> HttpResponse:
             {"state": "limited", "message": "Too many previews at once: this one will follow."},
             status=429,
         )
-    connection = connection_of(request)
-    form = ChartForm(request.GET, dashboard=preference_of(user).view())
+    form = ChartForm(
+        request.GET, dashboard=preference_of(user).view(), accounts=choices(connections_of(request))
+    )
+    connection = connection_of(request, form.account_id() if form.is_valid() else None)
     if not form.is_valid():
         # A form half filled in while someone types: answered quietly (not an error).
         errors = [str(e) for field in form.errors.values() for e in field]
         return JsonResponse({"state": "invalid", "message": " ".join(errors)})
-    sync = status_of(connection) if connection else None
+    sync = status_of_source(connection) if connection else None
     spec = form.spec()
     if spec.follows_dashboard:
         spec = with_range(spec, preference_of(user).view())

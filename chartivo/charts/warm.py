@@ -23,11 +23,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chartivo.charts import figures
+from chartivo.charts.accounts import choose, status_of_source
 from chartivo.charts.dashboard import cached_figures, dashboard_range
 from chartivo.charts.models import Chart, DashboardPreference
 from chartivo.charts.query import ChartSpec, ViewRange, with_range
 from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import status_of
 from chartivo.metrics.periods import RangeError
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,18 @@ def _warm(connection_id: int) -> int:
     connection = StripeConnection.objects.filter(pk=connection_id).first()
     if connection is None or connection.organisation_id is None:
         return 0
-    sync = status_of(connection)
+    # What Home shows by default: the organisation's one account, or all of them.
+    source = choose(
+        list(
+            StripeConnection.objects.filter(organisation_id=connection.organisation_id).order_by(
+                "pk"
+            )
+        ),
+        None,
+    )
+    if source is None:
+        return 0
+    sync = status_of_source(source)
     if sync.state != "synced" or not sync.last_synced_at:
         return 0  # nothing is cached while a first sync fills in or a sync fails
     started = time.monotonic()
@@ -80,8 +91,8 @@ def _warm(connection_id: int) -> int:
     # The headline figures first: they head the page.
     # A remembered range that no longer resolves: Home says so, there is nothing to warm.
     with contextlib.suppress(RangeError, ValueError):
-        cached_figures(connection, sync, dashboard_range(view, now=now))
-    figures.drawings(home_specs(charts, view), connection, sync, now=now)
+        cached_figures(source, sync, dashboard_range(view, now=now))
+    figures.drawings(home_specs(charts, view), source, sync, now=now)
     logger.info(
         "charts.warmed",
         extra={

@@ -114,7 +114,7 @@ def _operation_problems(
         problems.append(
             f"{what}: makes a column NOT NULL that the previous release may leave empty"
         )
-    if old.is_relation and new.is_relation:
+    if old.remote_field is not None and new.remote_field is not None:
         # A key's column has its target's key type: it changes only with the target (and an
         # unrendered state's relation cannot say its type).
         if _target(old.remote_field.model) != _target(new.remote_field.model):

@@ -31,14 +31,16 @@ def _migrate(targets: list[tuple[str, str | None]]) -> Any:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+    return executor.loader.project_state(
+        [(app, name) for app, name in targets if name is not None]
+    ).apps
 
 
 def _old_data(apps: Any) -> dict[str, Any]:
     """What the previous release holds: two users with a connection, figures and charts,
     one with neither, and one whose sign-up is not confirmed."""
     User = apps.get_model("accounts", "User")
-    Connection = apps.get_model("stripe_integration", "StripeConnection")
+    Connection = apps.get_model("stripe_integration", "StripeConnection")  # noqa: N806
     ResourceState = apps.get_model("stripe_integration", "ResourceState")
     Aggregate = apps.get_model("metrics", "Aggregate")
     Chart = apps.get_model("charts", "Chart")

@@ -144,12 +144,14 @@ class Route:
 
     def url(self, chart_id: int | None = None, **ids: int) -> str:
         """The route's address; ``ids`` gives the other ids its pattern names
-        (``connection_id``, ``member_id``, ``invitation_id``)."""
+        (``connection_id``, ``member_id``, ``invitation_id``; 1 when not given)."""
         from django.urls import reverse
 
+        if self.needs_chart:
+            assert chart_id is not None
         kwargs = {"chart_id": chart_id, **ids}
-        wanted = {k: v for k, v in kwargs.items() if f"<int:{k}>" in self.pattern}
-        assert all(v is not None for v in wanted.values()), f"{self.pattern} needs {wanted}"
+        names = ("chart_id", "connection_id", "member_id", "invitation_id")
+        wanted = {k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern}
         return reverse(self.name, kwargs=wanted or None)
 
 

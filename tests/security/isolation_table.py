@@ -18,8 +18,8 @@ RESET_FORM = "302 to /account/reset/password/"
 
 Answers = dict[str, tuple[int | str | None, int | str | None]]
 
-_OPEN_TO_ALL = {"other": (200, 405), "anonymous": (200, 405)}
-_SIGNED_OUT_ONLY = {"other": (HOME, HOME), "anonymous": (200, 200)}
+_OPEN_TO_ALL: Answers = {"other": (200, 405), "anonymous": (200, 405)}
+_SIGNED_OUT_ONLY: Answers = {"other": (HOME, HOME), "anonymous": (200, 200)}
 
 
 def _members(get: int | str | None, post: int | str | None) -> Answers:
