@@ -33,11 +33,15 @@ def test_an_invited_viewer_sees_the_dashboard_not_integrations_and_loses_access_
     browsing: Browsing,
     browser_session: BrowserSession,
     stripe_keys: dict[str, Secret],
-    mail: SmtpServer,
+    smtp_server: SmtpServer,
+    settings: Any,
 ) -> None:
     guide = Guide(browsing)
     page = browsing.page
     guide.sign_up("olga@example.com")
+    # E-mail from here on: the guide's sign-up is the one without it.
+    smtp_server.use_in_django(settings)
+    mail = smtp_server
     guide.open_integrations()
     guide.save_key(browsing.never_show(stripe_keys["restricted"]), shot="key saved")
     guide.home_by_logo()
@@ -49,7 +53,7 @@ def test_an_invited_viewer_sees_the_dashboard_not_integrations_and_loses_access_
     page.get_by_role("link", name="Members").click()
     expect(page.get_by_role("heading", name="Members of olga@example.com")).to_be_visible()
     page.get_by_label("Email address").fill("vera@example.com")
-    page.get_by_label("Role").select_option(label="Viewer")
+    page.get_by_label("Role", exact=True).select_option(label="Viewer")
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status").filter(has_text="Invitation sent")).to_be_visible()
     browsing.shots.take("invitation sent")
