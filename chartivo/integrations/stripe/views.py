@@ -94,17 +94,13 @@ def _save(
     add: bool = False,
 ) -> HttpResponse:
     form = StripeKeyForm(request.POST)
+    old = replacing
     user: User = request.user  # type: ignore[assignment]
+    org = organisation_of(request)
     if form.is_valid():
         raw_key = form.cleaned_data["api_key"]
         try:
-            connection = connecting.connect(
-                user,
-                raw_key,
-                organisation=organisation_of(request),
-                replacing=replacing,
-                add=add,
-            )
+            connection = connecting.connect(user, raw_key, organisation=org, replacing=old, add=add)
         except (KeyFormatError, StripeCallError) as error:
             form.add_error("api_key", str(error))
         else:
