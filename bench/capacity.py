@@ -17,9 +17,9 @@ the run itself). A refresh due and still not done when the workers stop counts a
 how long it had waited.
 
 Also shown, over the settled window: refreshes/s, Stripe requests/s (the sandbox's count),
-database transactions per refresh (PostgreSQL's commit + rollback count for the database,
-the schedulers' and workers' own included; statements are not counted, since
-pg_stat_statements is not loaded on this server), the workers' CPU (both process trees,
+database statements per refresh (each task counts its own and logs them: ``sync.task``) and
+transactions per refresh (PostgreSQL's commit + rollback count for the database, the
+schedulers' and workers' own included), the workers' CPU (both process trees,
 their reaped task processes included) and each worker's peak RSS (its tree, sampled every
 2 s). Overlapping runs are counted over the whole run: no two runs of one connection may
 overlap in time.
@@ -217,9 +217,12 @@ def report(
         f"{window.requests / max(len(refreshes), 1):.1f} requests per refresh; "
         f"{run.sandbox.get('rate_limited', 0)} answered 429"
     )
+    queries = [r.queries for r in refreshes if r.queries is not None]
     print(
-        f"database: {window.transactions / max(len(refreshes), 1):.1f} transactions per refresh "
-        "(queries per refresh: not measured, pg_stat_statements is not loaded)"
+        f"database: {statistics.mean(queries or [0]):.1f} statements per refresh (median "
+        f"{statistics.median(queries or [0]):.0f}; counted by each task, the step after a sync "
+        f"included), {window.transactions / max(len(refreshes), 1):.1f} transactions per "
+        "refresh (PostgreSQL's count, the schedulers' included)"
     )
     print(
         f"workers: CPU {window.cpu:.0f}s in {seconds:.0f}s = {100 * window.cpu / seconds:.0f}% "

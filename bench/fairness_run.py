@@ -84,6 +84,7 @@ class SyncRun:
     error: str
     requests: int
     worker: int
+    queries: int | None = None  # the task's database statements (its "sync.task" line)
 
     @property
     def start(self) -> float:
@@ -145,6 +146,14 @@ def read_logs(paths: list[Path]) -> tuple[list[SyncRun], dict[int, int], int, in
                         worker=worker,
                     )
                 )
+            elif message == "sync.task":
+                # The task's line follows its run's: the latest run of that connection.
+                connection = int(record["connection"])
+                for run in reversed(runs):
+                    if run.connection == connection:
+                        if run.queries is None:
+                            run.queries = int(record["queries"])
+                        break
             elif message == "sync.lease_lost":
                 lease_lost += 1
             elif record.get("logger") == "rq.worker" and (started := _JOB_STARTED.search(message)):

@@ -1,13 +1,13 @@
 """The chart figures cache: bounded in bytes, shared by every web process with Redis.
 
-Figures are computed once per sync (``chartivo.charts.payloads`` says when a cached entry
-is still right) and kept compressed. Two bounds hold whatever users ask for:
+Figures are computed once per change of the aggregates (``chartivo.charts.figures`` says
+when a cached entry is still right) and kept compressed. Two bounds hold whatever users ask for:
 
 - one entry is at most ``ENTRY_LIMIT`` bytes compressed (a chart is at most 744 periods
   per series, so only a very wide breakdown comes near it; a larger one is not kept);
 - without Redis, each process keeps at most ``CHARTIVO_CHART_CACHE_MB`` of entries and
   drops the least recently used first; with ``REDIS_URL`` the entries live in Redis,
-  shared by every web process, and expire with the refresh interval.
+  shared by every web process, and expire after ``ENTRY_SECONDS``.
 
 An unreachable cache is an empty one: charts are then computed each time.
 """
@@ -28,6 +28,7 @@ from django.core.cache import cache as django_cache
 logger = logging.getLogger(__name__)
 
 ENTRY_LIMIT = 512 * 1024
+ENTRY_SECONDS = 6 * 3600
 
 
 def _pack(value: Any) -> bytes:
@@ -97,8 +98,10 @@ def set_many(values: dict[str, Any]) -> None:
         return
     try:
         if settings.REDIS_URL:
-            # The next refresh makes these keys unreachable: keep them no longer than that.
-            django_cache.set_many(kept, timeout=settings.REFRESH_SECONDS)
+            # Valid until a sync changes the figures, however many quiet refreshes come
+            # first; one that a change made unreachable lingers at most this long (and
+            # Redis, with maxmemory-policy volatile-lru, drops such entries first).
+            django_cache.set_many(kept, timeout=ENTRY_SECONDS)
         else:
             _local.set_many(kept)
     except Exception:

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from chartivo.charts import cache
 from chartivo.charts.accounts import Source, identity, key_part
+from chartivo.charts.figures import figures_version
 from chartivo.charts.query import ViewRange
 from chartivo.integrations.stripe.catalogue import REVENUE_CATEGORIES
 from chartivo.integrations.stripe.sync.status import SyncStatus
@@ -266,7 +267,7 @@ def cached_figures(
         parts = [
             "dashboard-1",
             *identity(connection),
-            sync.last_synced_at.isoformat(),
+            figures_version(connection, sync),
             dashboard.zone_name,
             dashboard.granularity.value,
             unix_seconds(dashboard.time_range.start),

@@ -1,10 +1,11 @@
-"""A chart's figures (its numbers, or why there are none), computed once per sync.
+"""A chart's figures (its numbers, or why there are none), computed once per change.
 
-Every view of a chart between two syncs shows the same numbers, so figures are cached
-(``chartivo.charts.cache``) under a key that changes whenever they could:
+Every view of a chart between two syncs that change its aggregates shows the same numbers,
+so figures are cached (``chartivo.charts.cache``) under a key that changes whenever they
+could:
 
-- the connection's last finished sync: aggregates change only when a sync writes them, and
-  a sync that finishes moves ``last_synced_at``;
+- the last time a sync changed the connection's aggregates (``figures_changed_at``): a
+  refresh that finds nothing new leaves every figure as it was, and keeps it cached;
 - the chart's definition, and the periods its range covers (the range's start and its last
   period's start; a fixed range's end), and the comparison's range and cut. A range that
   ends "now" holds no data after the last sync, so until the next sync only a new period
@@ -25,7 +26,7 @@ from django import db
 from django.utils import timezone
 
 from chartivo.charts import cache
-from chartivo.charts.accounts import Source, identity, key_part
+from chartivo.charts.accounts import Combined, Source, identity, key_part
 from chartivo.charts.query import (
     ChartFigures,
     ChartSpec,
@@ -128,7 +129,7 @@ def cache_key(
     parts = [
         KEY_VERSION,
         *identity(connection),  # a new key is a new connection, even if ids repeat
-        sync.last_synced_at.isoformat(),
+        figures_version(connection, sync),
         *astuple(spec),
         resolved.granularity.value,
         *_periods(resolved),
@@ -136,6 +137,20 @@ def cache_key(
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"chart-figures:{key_part(connection)}:{digest}"
+
+
+def figures_version(connection: Source, sync: SyncStatus) -> str:
+    """Changes whenever a sync changes what figures are computed from (call only for a
+    synced connection); for all accounts, whenever one of theirs does."""
+    if isinstance(connection, Combined):
+        return ",".join(
+            (
+                c.figures_changed_at or c.last_synced_at or sync.last_synced_at or c.created_at
+            ).isoformat()
+            for c in connection.connections
+        )
+    changed = connection.figures_changed_at or sync.last_synced_at
+    return changed.isoformat() if changed else ""
 
 
 def _periods(resolved: ResolvedSpec) -> tuple[int, int, int | None]:

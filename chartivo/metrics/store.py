@@ -36,30 +36,40 @@ def _insert_sql() -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
 
 
-def replace_spans(connection_id: int, spans: Iterable[Span]) -> int:
-    """Writes spans (call inside a transaction); returns the number of rows written.
+def replace_spans(connection_id: int, spans: Iterable[Span]) -> bool:
+    """Writes spans (call inside a transaction); returns whether any stored row changed
+    (False when every span held exactly these totals already).
 
-    The rows go in with one ``executemany``: the sync writes every aggregate of a month
-    in its first minute, and building a model instance per row costs more than the SQL.
+    Most refreshes read again what is already stored (the last buckets of each resource),
+    so a span is compared with the rows it would replace first: an unchanged one is left
+    as it is, and its rollups too, and the figures computed from it stay valid (the caller
+    records a change only when this says so). New rows go in with one
+    ``executemany``: the sync writes every aggregate of a month in its first minute, and
+    building a model instance per row costs more than the SQL.
     """
     rows: list[tuple[int | str, ...]] = []
-    written = merged(spans)
-    for span in written:
-        Aggregate.objects.filter(
+    changed: list[Span] = []
+    for span in merged(spans):
+        stored = Aggregate.objects.filter(
             connection_id=connection_id,
             resource=span.resource,
             bucket__gte=span.start,
             bucket__lt=span.end,
-        ).delete()
-        rows.extend(
-            (connection_id, span.resource, key.bucket, key.currency, key.dim1, key.dim2, *totals)
-            for key, totals in span.totals.items()
         )
+        new: set[tuple[int | str, ...]] = {
+            (key.bucket, key.currency, key.dim1, key.dim2, *totals)
+            for key, totals in span.totals.items()
+        }
+        if set(stored.values_list("bucket", "currency", "dim1", "dim2", *COLUMNS)) == new:
+            continue
+        stored.delete()
+        changed.append(span)
+        rows.extend((connection_id, span.resource, *row) for row in new)
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(_insert_sql(), rows)
-    rollups.rebuild(connection_id, [(span.resource, span.start, span.end) for span in written])
-    return len(rows)
+    rollups.rebuild(connection_id, [(span.resource, span.start, span.end) for span in changed])
+    return bool(changed)
 
 
 def buckets_holding(
@@ -77,6 +87,9 @@ def buckets_holding(
 
 
 def prune_before(connection_id: int, bucket: int) -> int:
+    """Drops aggregates older than ``bucket``; returns how many. Their rollups follow only
+    when some were dropped: every refresh asks, the window moves once a day."""
     deleted, _ = Aggregate.objects.filter(connection_id=connection_id, bucket__lt=bucket).delete()
-    rollups.prune(connection_id, bucket)
+    if deleted:
+        rollups.prune(connection_id, bucket)
     return deleted

@@ -4,6 +4,7 @@ showing figures older than the last sync."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import stripe
 from django.db import connection as database
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from chartivo.accounts.models import User
 from chartivo.charts.models import Chart
@@ -64,6 +66,32 @@ def test_a_chart_is_computed_once_per_sync_and_the_next_sync_shows_what_changed(
     refresh(connection)
     assert _reads_aggregates(owner_client, f"/charts/{chart.pk}/data.json?currency=USD")
     assert _total(owner_client, chart) == before + 1
+
+
+def test_a_refresh_that_finds_nothing_new_keeps_every_figure_cached(
+    owner: User, owner_client: Client, account: Any
+) -> None:
+    connection = connect(owner, account.keys["restricted"])
+    run_worker()
+    today = timezone.now().date()
+    chart = Chart.objects.create(  # a fixed range: no new period can start meanwhile
+        owner=owner,
+        name="Charges",
+        metric="charges",
+        measure="count",
+        range_preset="custom",
+        custom_start=today - timedelta(days=20),
+        custom_end=today - timedelta(days=1),
+        granularity="day",
+    )
+    before = _total(owner_client, chart)
+    connection.refresh_from_db()
+    synced = connection.last_synced_at
+    connection = refresh(connection)
+    assert connection.last_synced_at is not None and synced is not None
+    assert connection.last_synced_at > synced
+    assert not _reads_aggregates(owner_client, f"/charts/{chart.pk}/data.json?currency=USD")
+    assert _total(owner_client, chart) == before
 
 
 def test_a_first_sync_still_filling_in_is_never_served_from_the_cache(

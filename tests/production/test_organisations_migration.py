@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # The last migrations of each app before organisations.
 BEFORE = [
     ("accounts", "0002_throttling_and_pending_signups"),
-    ("stripe_integration", "0002_progress_at"),
+    ("stripe_integration", "0003_figures_changed_at"),
     ("metrics", "0002_rollups"),
     ("charts", "0002_dashboard_and_chart_editing"),
     ("orgs", None),

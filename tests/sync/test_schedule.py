@@ -50,6 +50,27 @@ def test_a_leased_connection_is_not_due_and_its_lease_is_held_by_one_worker() ->
     assert schedule.acquire(connection.pk) is not None
 
 
+def test_a_task_queued_twice_syncs_once(settings: Any) -> None:
+    # A first task waits in the queue past its claim; the scheduler queues a second one.
+    settings.REFRESH_SECONDS = 300
+    connection = _connection()
+    first_queued = timezone.now()
+    second_queued = first_queued + timedelta(seconds=130)
+    token = schedule.acquire(connection.pk, queued_at=first_queued)
+    assert token is not None  # never synced: the run is needed
+    schedule.release(connection.pk, token)
+    schedule.after_success(
+        connection.pk, finished=True, backfill_done=True, now=second_queued + timedelta(seconds=1)
+    )
+    assert schedule.acquire(connection.pk, queued_at=second_queued) is None
+    # Queued after the last run, or due again (the next refresh): it syncs.
+    token = schedule.acquire(connection.pk, queued_at=second_queued + timedelta(seconds=2))
+    assert token is not None
+    schedule.release(connection.pk, token)
+    StripeConnection.objects.filter(pk=connection.pk).update(next_run_at=timezone.now())
+    assert schedule.acquire(connection.pk, queued_at=second_queued) is not None
+
+
 def test_outcomes_set_the_next_run_and_what_the_card_says(settings: Any) -> None:
     settings.REFRESH_SECONDS = 300
     connection = _connection()

@@ -61,6 +61,18 @@ def test_a_span_replaces_its_buckets_and_empties_the_ones_it_does_not_hold(
     assert _stored(connection_id) == {("charges", 0, "succeeded"): 5}
 
 
+def test_a_span_read_again_unchanged_is_not_a_change(connection_id: int) -> None:
+    def span(count: int) -> Span:
+        return Span("charges", 0, 2 * B, {_key(0): [1, 0, 0, 0, 0], _key(B): [count, 0, 0, 0, 0]})
+
+    assert store.replace_spans(connection_id, [span(2)])
+    assert not store.replace_spans(connection_id, [span(2)])
+    assert store.replace_spans(connection_id, [span(3)])
+    assert store.replace_spans(connection_id, [Span("charges", B, 2 * B, {})])  # emptied
+    assert not store.replace_spans(connection_id, [Span("charges", B, 2 * B, {})])
+    assert _stored(connection_id) == {("charges", 0, "succeeded"): 1}
+
+
 def test_buckets_holding_unsettled_objects_are_found_below_the_tail(connection_id: int) -> None:
     store.replace_spans(
         connection_id,

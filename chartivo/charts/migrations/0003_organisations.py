@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("charts", "0002_dashboard_and_chart_editing"),
         ("orgs", "0002_home_organisations"),
-        ("stripe_integration", "0003_organisations"),
+        ("stripe_integration", "0004_organisations"),
     ]
 
     operations = [

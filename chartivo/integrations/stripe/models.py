@@ -58,6 +58,9 @@ class StripeConnection(models.Model):
     # Events created at or after this Unix second have not been read yet.
     events_since = models.BigIntegerField(null=True, blank=True)
     events_readable = models.BooleanField(default=False)
+    # When a sync last changed a stored aggregate: computed figures stay valid until then,
+    # however many refreshes found nothing new.
+    figures_changed_at = models.DateTimeField(null=True, blank=True)
 
     # Scheduling: when the connection is next due, and who is syncing it now. A worker
     # takes the lease with a conditional UPDATE, so two never sync one account at once.

@@ -3,13 +3,40 @@ key itself, only for the calls it makes."""
 
 from __future__ import annotations
 
-from django_tasks import task
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django_tasks import TaskContext, task
 
 from chartivo.charts.warm import after_sync
 from chartivo.integrations.stripe.sync.engine import RunReport, run_sync
 
+logger = logging.getLogger(__name__)
 REFRESH_PRIORITY = 10
 BACKFILL_PRIORITY = 0
+
+
+@contextmanager
+def _logged(connection_id: int) -> Iterator[None]:
+    """Logs ``sync.task`` once the task is done: its database statements (the sync and
+    what follows it) and seconds, what an operator sizing workers needs per run."""
+    statements = 0
+
+    def count(execute: Callable[..., Any], *args: Any) -> Any:
+        nonlocal statements
+        statements += 1
+        return execute(*args)
+
+    started = time.monotonic()
+    with connection.execute_wrapper(count):
+        yield
+    extra = {"queries": statements, "seconds": round(time.monotonic() - started, 3)}
+    logger.info("sync.task", extra={"connection": connection_id, **extra})
 
 
 def sync_finished(connection_id: int) -> None:
@@ -28,17 +55,27 @@ def _after(connection_id: int, report: RunReport | None) -> None:
         sync_finished(connection_id)
 
 
-@task(queue_name="refresh", priority=REFRESH_PRIORITY)
-def sync_connection(connection_id: int) -> None:
+def _queued_at(context: TaskContext) -> datetime | None:
+    """When the task was queued, aware (RQ records it in UTC without a zone)."""
+    queued = context.task_result.enqueued_at
+    if queued is not None and queued.tzinfo is None:
+        queued = queued.replace(tzinfo=UTC)
+    return queued
+
+
+@task(queue_name="refresh", priority=REFRESH_PRIORITY, takes_context=True)
+def sync_connection(context: TaskContext, connection_id: int) -> None:
     """First sync after a key is saved, and each periodic refresh.
 
     A run reads for at most ``CHARTIVO_SYNC_SLICE_SECONDS``. What is left of a large first
     sync goes to the back of the lower-priority ``backfill`` queue, so one huge account
     never holds up the refreshes of the others.
     """
-    _after(connection_id, run_sync(connection_id))
+    with _logged(connection_id):
+        _after(connection_id, run_sync(connection_id, queued_at=_queued_at(context)))
 
 
-@task(queue_name="backfill", priority=BACKFILL_PRIORITY)
-def continue_sync(connection_id: int) -> None:
-    _after(connection_id, run_sync(connection_id))
+@task(queue_name="backfill", priority=BACKFILL_PRIORITY, takes_context=True)
+def continue_sync(context: TaskContext, connection_id: int) -> None:
+    with _logged(connection_id):
+        _after(connection_id, run_sync(connection_id, queued_at=_queued_at(context)))

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -29,10 +30,9 @@ from chartivo.integrations.stripe.client import (
     REVOKED,
     StripeCallError,
     StripeSession,
-    needs_read,
 )
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
-from chartivo.integrations.stripe.sync import plan, schedule
+from chartivo.integrations.stripe.sync import checkpoints, plan, schedule
 from chartivo.integrations.stripe.sync.budget import Budget, budget_for
 from chartivo.integrations.stripe.sync.events import scan_events
 from chartivo.integrations.stripe.sync.walker import Chain, Walker, WalkStats
@@ -67,11 +67,18 @@ class RunReport:
     seconds: float = 0.0
 
 
-def run_sync(connection_id: int, *, slice_seconds: float | None = None) -> RunReport | None:
-    """Syncs one connection if no other worker is; returns None when one is, or when the
+def run_sync(
+    connection_id: int,
+    *,
+    slice_seconds: float | None = None,
+    queued_at: datetime | None = None,
+) -> RunReport | None:
+    """Syncs one connection if no other worker is; returns None when one is, when a run
+    finished since this one was queued (``queued_at``) and nothing is due, or when the
     connection was removed meanwhile (which ends the run quietly)."""
-    token = schedule.acquire(connection_id)
+    token = schedule.acquire(connection_id, queued_at=queued_at)
     if token is None:
+        logger.info("sync.skipped", extra={"connection": connection_id})
         return None
     try:
         run = _Run(connection_id, token, slice_seconds or settings.SYNC_SLICE_SECONDS)
@@ -157,10 +164,12 @@ class _Run:
         states: list[ResourceState],
         now: int,
     ) -> Walker:
-        ranges = await _db(_pending_ranges)(self.connection_id, states)
+        ranges = await _db(checkpoints.pending_ranges)(self.connection_id, states)
         if not ranges:
             await self._plan_refresh(session, budget, connection, states, now)
-            ranges = await _db(_pending_ranges)(self.connection_id, states, retry_all=True)
+            ranges = await _db(checkpoints.pending_ranges)(
+                self.connection_id, states, retry_all=True
+            )
         walker = Walker(session, budget, self.spans.append, connection_id=self.connection_id)
         for r in ranges:
             self.resources.add(r.resource)
@@ -229,7 +238,7 @@ class _Run:
             newest = scan.newest
             dirty = plan.changed_buckets(scan.changes)
         if not readable:
-            dirty = await _db(_unsettled_buckets)(self.connection_id, tails)
+            dirty = await _db(checkpoints.unsettled_buckets)(self.connection_id, tails)
         ranges = plan.refresh_ranges(
             tails,
             dirty,
@@ -295,18 +304,23 @@ class _Run:
             ResourceState.objects.filter(
                 connection_id=self.connection_id, resource__in=read_tail
             ).update(synced_until=bucket_of(now))
-            StripeConnection.objects.filter(pk=self.connection_id).update(
-                events_readable=events_readable, events_since=events_since
-            )
             start = plan.window_start(now, settings.HISTORY_DAYS)
-            store.prune_before(self.connection_id, start - plan.DAY)
+            pruned = store.prune_before(self.connection_id, start - plan.DAY)
+            StripeConnection.objects.filter(pk=self.connection_id).update(
+                events_readable=events_readable,
+                events_since=events_since,
+                **({"figures_changed_at": timezone.now()} if pruned else {}),
+            )
 
     def _commit(self, spans: list[Span], remaining: Remaining, answered: bool) -> None:
         with transaction.atomic():
             schedule.renew(self.connection_id, self.token)
             if answered:
                 schedule.progressed(self.connection_id, timezone.now())
-            store.replace_spans(self.connection_id, spans)
+            if store.replace_spans(self.connection_id, spans):
+                StripeConnection.objects.filter(pk=self.connection_id).update(
+                    figures_changed_at=timezone.now()
+                )
             SyncRange.objects.filter(
                 connection_id=self.connection_id, resource__in=self.resources
             ).delete()
@@ -330,7 +344,7 @@ class _Run:
                     "resource", "purpose"
                 )
             )
-            _update_states(states, walker, self.resources, left)
+            checkpoints.update_states(states, walker, self.resources, left)
             blocked = {s.resource for s in states if not s.readable}
             outstanding = {res for res, _ in left} - blocked
             self.report.more_to_do = bool(outstanding) and walker.fatal is None
@@ -358,39 +372,3 @@ class _Run:
 
     def _record_error(self, message: str, kind: str) -> None:
         schedule.after_error(self.connection_id, message, kind=kind, now=timezone.now())
-
-
-def _update_states(
-    states: list[ResourceState],
-    walker: Walker,
-    read: set[str],
-    left: set[tuple[str, str]],
-) -> None:
-    for state in states:
-        if state.resource in walker.forbidden:
-            state.readable = False
-            state.message = needs_read(RESOURCES[state.resource].dashboard_row)
-        elif state.resource in read:
-            state.readable, state.message = True, ""
-        state.backfilled = (
-            state.window_start is not None and (state.resource, "backfill") not in left
-        )
-    ResourceState.objects.bulk_update(states, ["readable", "message", "backfilled"])
-
-
-def _pending_ranges(
-    connection_id: int, states: list[ResourceState], *, retry_all: bool = False
-) -> list[SyncRange]:
-    readable = {s.resource for s in states if s.readable or retry_all}
-    return [
-        r for r in SyncRange.objects.filter(connection_id=connection_id) if r.resource in readable
-    ]
-
-
-def _unsettled_buckets(connection_id: int, tails: dict[str, int]) -> dict[str, set[int]]:
-    """Without events: the buckets below each tail that hold objects whose state can change."""
-    return {
-        key: store.buckets_holding(connection_id, key, RESOURCES[key].unsettled, before=tail)
-        for key, tail in tails.items()
-        if RESOURCES[key].unsettled
-    }

@@ -79,11 +79,25 @@ def claim(connection_id: int, now: datetime) -> bool:
     )
 
 
-def acquire(connection_id: int) -> str | None:
-    """Takes the lease; None when another worker holds it."""
+def acquire(connection_id: int, *, queued_at: datetime | None = None) -> str | None:
+    """Takes the lease; None when another worker holds it, or when a run queued at
+    ``queued_at`` has nothing left to do.
+
+    A task can wait in the queue longer than its claim (a long queue of first syncs); the
+    connection then becomes due again and a second task is queued. Whichever starts first
+    syncs; when the other starts, a run has finished since it was queued and the
+    connection is not due: it ends without asking Stripe anything.
+    """
     now = timezone.now()
     token = secrets.token_hex(16)
-    taken = StripeConnection.objects.filter(lease_free(now), pk=connection_id).update(
+    needed = Q()
+    if queued_at is not None:
+        needed = (
+            Q(last_synced_at__isnull=True)
+            | Q(last_synced_at__lte=queued_at)
+            | Q(next_run_at__lte=now)
+        )
+    taken = StripeConnection.objects.filter(lease_free(now), needed, pk=connection_id).update(
         lease_until=now + timedelta(seconds=settings.SYNC_LEASE_SECONDS), lease_token=token
     )
     return token if taken else None

@@ -7,6 +7,14 @@ The same command on every machine. The queue is the database (django-tasks-db) o
 ``CHARTIVO_WORKER_SLOTS`` task runners work side by side (this process and child
 processes of its own), so a connection whose run waits on a Stripe that hangs holds one
 slot, never the queue; each run is cut at ``CHARTIVO_SYNC_SLICE_SECONDS`` besides.
+
+On RQ each slot runs its tasks in its own process (RQ's ``SimpleWorker``), not in a process
+forked per task as RQ does by default: a refresh of a quiet account costs tens of
+milliseconds of CPU, and a fork with its new database connection cost ten times that,
+which is what limited how many accounts a machine can refresh. Isolation is kept where it
+matters: a slot is a process of its own, a task that hangs is still cut by the job's
+timeout, and database connections are checked before and after every task, as Django does
+around each web request.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django_tasks.signals import task_finished, task_started
 
 from chartivo.integrations.stripe.sync.scheduler import run_forever
 
@@ -54,6 +64,12 @@ def _stop_slots(children: list[subprocess.Popen[bytes]]) -> None:
             child.kill()
 
 
+def _fresh_connections(**kwargs: Any) -> None:
+    """Around each task: a connection the database closed (a restart) or that outlived
+    ``CONN_MAX_AGE`` is replaced, as for a web request."""
+    close_old_connections()
+
+
 class Command(BaseCommand):
     help = "Run a background worker (sync tasks and the refresh scheduler)."
 
@@ -70,6 +86,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         slots = max(1, options["slots"] or settings.WORKER_SLOTS)
+        task_started.connect(_fresh_connections, dispatch_uid="chartivo-worker-started")
+        task_finished.connect(_fresh_connections, dispatch_uid="chartivo-worker-finished")
         children = _start_slots(slots - 1)
         stop = threading.Event()
         if not options["no_scheduler"]:
@@ -80,7 +98,9 @@ class Command(BaseCommand):
             if settings.TASK_BACKEND == "rq":
                 # Listed in order: a worker always empties ``refresh`` before ``backfill``.
                 # No RQ scheduler process: Chartivo never queues a task to run later.
-                call_command("rqworker", *settings.TASK_QUEUES)
+                call_command(
+                    "rqworker", *settings.TASK_QUEUES, worker_class="rq.worker.SimpleWorker"
+                )
             else:
                 call_command(
                     "db_worker",

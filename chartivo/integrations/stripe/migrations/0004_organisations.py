@@ -27,7 +27,7 @@ def move_into_organisations(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("orgs", "0002_home_organisations"),
-        ("stripe_integration", "0002_progress_at"),
+        ("stripe_integration", "0003_figures_changed_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
