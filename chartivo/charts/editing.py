@@ -20,17 +20,16 @@ from chartivo.charts.accounts import choices, connections_of
 from chartivo.charts.forms import ChartForm
 from chartivo.charts.models import Chart
 from chartivo.charts.pages import looked_at
-from chartivo.charts.views import (
-    chart_form_context,
+from chartivo.charts.scope import (
     connection_of,
     editable,
     may_edit,
     owned,
-    preference_of,
     shown_charts,
     user_of,
     visible_charts,
 )
+from chartivo.charts.views import chart_form_context, preference_of
 from chartivo.orgs.access import membership_of
 
 UNDO_DAYS = 7  # a deleted chart can be brought back for this long

@@ -29,15 +29,14 @@ from chartivo.charts.models import Chart
 from chartivo.charts.payloads import build_payload, state_of
 from chartivo.charts.presentation import figure_tables, totals
 from chartivo.charts.query import ChartSpec, ResolvedSpec, ViewRange, with_range
-from chartivo.charts.views import (
+from chartivo.charts.scope import (
     account_links,
     connection_of,
-    locale_of,
+    for_member,
     owned,
-    preference_of,
-    range_name,
     user_of,
 )
+from chartivo.charts.views import locale_of, preference_of, range_name
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.export import csv_text
@@ -97,13 +96,16 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = owned(request, chart_id)
     shown, connection, sync, changed = _drawn(request, chart)
     locale = locale_of(request)
-    payload = build_payload(
-        shown,
-        connection,
-        sync,
-        locale=locale,
-        chart_type=chart.chart_type,
-        currency=request.GET.get("currency"),
+    payload = for_member(
+        request,
+        build_payload(
+            shown,
+            connection,
+            sync,
+            locale=locale,
+            chart_type=chart.chart_type,
+            currency=request.GET.get("currency"),
+        ),
     )
     resolved = shown.resolved
     state, _, _ = state_of(shown, connection, sync)
@@ -158,13 +160,16 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
 def chart_data_json(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = owned(request, chart_id)
     shown, connection, sync, _ = _drawn(request, chart)
-    payload = build_payload(
-        shown,
-        connection,
-        sync,
-        locale=locale_of(request),
-        chart_type=chart.chart_type,
-        currency=request.GET.get("currency"),
+    payload = for_member(
+        request,
+        build_payload(
+            shown,
+            connection,
+            sync,
+            locale=locale_of(request),
+            chart_type=chart.chart_type,
+            currency=request.GET.get("currency"),
+        ),
     )
     return JsonResponse(payload.to_json())
 

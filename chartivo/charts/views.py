@@ -8,22 +8,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
 from chartivo.charts.accounts import (
-    ALL,
-    Combined,
     Source,
     choices,
-    choose,
     connections_of,
     status_of_source,
 )
@@ -35,6 +30,16 @@ from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
 from chartivo.charts.payloads import build_payload, span_text, state_of
 from chartivo.charts.presentation import card_summary
 from chartivo.charts.query import FOLLOW_DASHBOARD, ChartSpec, ResolvedSpec, ViewRange, with_range
+from chartivo.charts.scope import (
+    account_links,
+    card_for_member,
+    connection_of,
+    for_member,
+    may_edit,
+    shown_charts,
+    user_of,
+    visible_charts,
+)
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.money import reader_locale
@@ -46,66 +51,13 @@ HOME_PAGE_SIZE = 24
 _RANGE_NAMES = dict(RANGE_LABELS)
 
 
-def user_of(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def locale_of(request: HttpRequest) -> str:
     return reader_locale(request.headers.get("Accept-Language", ""))
-
-
-def connection_of(request: HttpRequest, saved: int | None = None) -> Source | None:
-    """The account the request reads: the address's ``account`` (an id, or "all"), else
-    the chart's ``saved`` one, else all of the organisation's accounts."""
-    return choose(connections_of(request), request.GET.get("account") or saved)
-
-
-def account_links(request: HttpRequest, source: Source | None, query: str) -> dict[str, Any]:
-    """The account picker ("All accounts" and each account, the current one marked) and
-    the page's view query, which keeps an account the address chose."""
-    current = ALL if isinstance(source, Combined) else str(source.pk) if source else ""
-    asked = request.GET.get("account", "")
-    return {
-        "accounts": choices(connections_of(request)),
-        "account": current,
-        "picker_query": query,
-        "view_query": f"{query}&{urlencode({'account': asked})}" if asked else query,
-    }
 
 
 def preference_of(user: User) -> DashboardPreference:
     preference, _ = DashboardPreference.objects.get_or_create(user=user)
     return preference
-
-
-def visible_charts(request: HttpRequest) -> QuerySet[Chart]:
-    """The organisation's charts and the member's own personal ones (deleted ones too)."""
-    return Chart.objects.filter(organisation=organisation_of(request)).filter(
-        Q(personal=False) | Q(owner=user_of(request))
-    )
-
-
-def shown_charts(request: HttpRequest) -> QuerySet[Chart]:
-    return visible_charts(request).filter(deleted_at__isnull=True)
-
-
-def owned(request: HttpRequest, chart_id: int) -> Chart:
-    # A chart of another organisation, or another member's personal chart, is a 404,
-    # exactly like one that does not exist.
-    return get_object_or_404(shown_charts(request), pk=chart_id)
-
-
-def may_edit(request: HttpRequest, chart: Chart) -> bool:
-    """Owners and admins change the organisation's charts; anyone their personal ones."""
-    return membership_of(request).manages or (chart.personal and chart.owner_id == request.user.pk)
-
-
-def editable(request: HttpRequest, chart_id: int) -> Chart:
-    """A chart the member may change; one they may only look at is the 403 page."""
-    chart = owned(request, chart_id)
-    if not may_edit(request, chart):
-        raise PermissionDenied
-    return chart
 
 
 def range_name(view: ViewRange) -> str:
@@ -273,6 +225,7 @@ def _cards(
         shown = drawings([drawn_spec(c, view) for c in chosen], own, own_sync)
         for index, chart, drawn in zip(indexes, chosen, shown, strict=True):
             card = _card(chart, drawn, own, own_sync, locale, view)
+            card = card_for_member(request, card)
             cards[index] = {**card, "editable": may_edit(request, chart), "source": own}
     return cards
 
@@ -389,7 +342,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         locale=locale_of(request),
         chart_type=form.cleaned_data.get("chart_type") or "line",
     )
-    return JsonResponse(payload.to_json())
+    return JsonResponse(for_member(request, payload).to_json())
 
 
 @login_required

@@ -201,3 +201,23 @@ def test_a_viewers_charts_are_their_own(
     assert "Shared (copy)" not in owner_client.get("/").content.decode()
     assert client.post(f"/charts/{shared.pk}/delete/").status_code == 403
     assert Chart.objects.get(pk=shared.pk).deleted_at is None
+
+
+def test_a_viewer_is_told_to_ask_a_manager_never_what_the_key_lacks(
+    owner: Any, owner_client: Client, django_user_model: Any, stripe_api: Any
+) -> None:
+    key = stripe_api.keys["restricted_no_disputes"]
+    assert owner_client.post("/integrations/stripe/", {"api_key": key}).status_code == 302
+    chart = Chart.objects.create(owner=owner, name="Disputes", metric="disputes", measure="count")
+    viewer = django_user_model.objects.create_user("vera@example.com", "a long password 3")
+    Membership.objects.create(
+        organisation=home_organisation(owner).organisation, user=viewer, role=VIEWER
+    )
+    client = Client()
+    client.force_login(viewer)
+    managers = owner_client.get(f"/charts/{chart.pk}/data.json").json()
+    assert managers["state"] == "forbidden" and "Read on Disputes" in managers["message"]
+    for url in (f"/charts/{chart.pk}/data.json", f"/charts/{chart.pk}/"):
+        text = client.get(url).content.decode()
+        assert "Read on Disputes" not in text and "owner or admin" in text, url
+    assert "Read on Disputes" not in client.get("/").content.decode()
