@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from chartivo.accounts import limits
 from chartivo.accounts.models import User
 from chartivo.orgs.access import managers_only, membership_of, switch_to
 from chartivo.orgs.forms import ALL_ROLES, INVITE_ROLES, InviteForm
@@ -57,6 +58,9 @@ def invite(request: HttpRequest) -> HttpResponse:
             organisation=membership.organisation, user__email=email
         ).exists():
             form.add_error("email", f"{email} is already a member.")
+        elif not limits.may_mail(request, email):
+            # The same limit as every account e-mail: a mailbox is not flooded.
+            form.add_error("email", f"{email} was sent enough e-mail for now: try in an hour.")
         else:
             try:
                 with transaction.atomic():

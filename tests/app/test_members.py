@@ -221,3 +221,19 @@ def test_a_viewer_is_told_to_ask_a_manager_never_what_the_key_lacks(
         text = client.get(url).content.decode()
         assert "Read on Disputes" not in text and "owner or admin" in text, url
     assert "Read on Disputes" not in client.get("/").content.decode()
+
+
+def test_an_owner_deletes_the_organisation_with_its_accounts_and_charts(
+    owner: Any, owner_client: Client
+) -> None:
+    organisation = home_organisation(owner).organisation
+    Chart.objects.create(owner=owner, name="Gone", metric="charges", measure="count")
+    kept = owner_client.post("/organisation/delete/", {"confirm_name": "not its name"})
+    assert kept["Location"] == "/organisation/members/"
+    assert Chart.objects.filter(organisation=organisation).exists()
+    gone = owner_client.post("/organisation/delete/", {"confirm_name": organisation.name})
+    assert gone["Location"] == "/"
+    assert not Chart.objects.exists()
+    # Home goes on, in a new organisation of their own.
+    assert owner_client.get("/").status_code == 200
+    assert Membership.objects.get(user=owner).organisation_id != organisation.pk
