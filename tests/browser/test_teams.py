@@ -166,3 +166,30 @@ def _amount_currencies(snapshot: Snapshot, zone: ZoneInfo) -> set[str]:
     """The currencies of the last 7 days' successful charges: the ones Home offers."""
     spans = windows("last_7_days", zone, datetime.now(UTC))
     return set(figures(snapshot, spans.current).succeeded_by_currency)
+
+
+def test_one_of_several_accounts_is_removed_after_a_dialog_that_names_it(
+    browsing: Browsing, stripe_api: Any
+) -> None:
+    first = stripe_api.control.create_account(seed="teams remove a", charges=40, days=5)
+    second = stripe_api.control.create_account(seed="teams remove b", charges=40, days=5)
+    guide = Guide(browsing)
+    page = browsing.page
+    guide.sign_up("rita@example.com")
+    guide.open_integrations()
+    guide.save_key(browsing.never_show(Secret("first", first.keys["restricted"])), shot="first")
+    card = guide.stripe_card()
+    card.get_by_text("Add another Stripe account").click()
+    key = browsing.never_show(Secret("second", second.keys["restricted"]))
+    card.get_by_label("Secret API key of the other Stripe account").fill(key.reveal())
+    card.get_by_role("button", name="Add this account").click()
+    card = guide.stripe_card()
+    card.get_by_role("button", name=f"Remove {second.id} (Sandbox)").click()
+    dialog = page.get_by_role("dialog", name=f"Remove {second.id}?")
+    expect(dialog).to_contain_text("discards every figure synced from it")
+    dialog.get_by_role("button", name="Remove the key and its figures").click()
+    card = guide.stripe_card()
+    expect(card.get_by_role("status").filter(has_text="The Stripe key was removed")).to_be_visible()
+    accounts = card.get_by_role("region", name="Connected Stripe accounts")
+    expect(accounts.get_by_role("group", name=re.compile(r"^acct_"))).to_have_count(1)
+    expect(accounts.get_by_role("heading", name=re.compile(first.id))).to_be_visible()
