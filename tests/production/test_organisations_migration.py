@@ -5,6 +5,7 @@ connection (with its sealed key, sync state and figures) and charts are in it.""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -109,3 +110,24 @@ def test_every_users_connection_figures_and_charts_move_into_their_own_organisat
     finally:
         call_command("flush", verbosity=0, interactive=False)
         call_command("migrate", verbosity=0)
+
+
+def test_rows_the_previous_release_saves_during_the_deploy_are_assigned_afterwards() -> None:
+    from chartivo.accounts.models import User
+    from chartivo.charts.models import Chart
+    from chartivo.orgs.models import Membership
+
+    user = User.objects.create_user("late@example.com", "a long password 1")
+    # As the previous release inserts them: no organisation (a bulk insert skips save()).
+    StripeConnection.objects.bulk_create(
+        [StripeConnection(owner=user, sealed_key="x", restricted=True, mode="test", key_last4="1")]
+    )
+    Chart.objects.bulk_create([Chart(owner=user, name="Late", metric="charges", measure="count")])
+    out = StringIO()
+    call_command("assign_organisations", stdout=out)
+    assert out.getvalue().startswith("2 connections and charts")
+    organisation = Membership.objects.get(user=user, role="owner").organisation
+    assert StripeConnection.objects.get().organisation == organisation
+    assert Chart.objects.get().organisation == organisation
+    call_command("assign_organisations", stdout=out)  # again: nothing left to do
+    assert out.getvalue().rstrip().endswith("0 connections and charts put into an organisation.")
