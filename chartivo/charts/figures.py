@@ -104,6 +104,18 @@ def _compute(
         return dict(zip(pending, pool.map(in_thread, pending.values()), strict=True))
 
 
+def figure_keys(
+    specs: Sequence[ChartSpec],
+    connection: Source | None,
+    sync: SyncStatus | None,
+    *,
+    now: datetime,
+) -> list[str | None]:
+    """The cache key of each spec's figures (None where they are computed each time),
+    without reading the figures themselves."""
+    return [cache_key(spec, _resolve(spec, now), connection, sync) for spec in specs]
+
+
 def drawing(spec: ChartSpec, connection: Source | None, sync: SyncStatus | None) -> Drawing:
     return drawings([spec], connection, sync)[0]
 

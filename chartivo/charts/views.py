@@ -23,9 +23,10 @@ from chartivo.charts.accounts import (
     status_of_source,
 )
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
-from chartivo.charts.figures import Drawing, drawing, drawings
+from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ChartForm, ViewRangeForm
 from chartivo.charts.headlines import currencies_of, headline_views
+from chartivo.charts.home_cards import cards_html
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
 from chartivo.charts.payloads import build_payload, span_text, state_of
 from chartivo.charts.presentation import card_summary
@@ -186,10 +187,29 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(shown_charts(request), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
-    cards = _cards(request, charts, view, connection, sync)
+    locale = locale_of(request)
+    sources = _sources(request, charts, connection, sync)
+
+    def build(shown: list[Drawing]) -> list[dict[str, Any]]:
+        cards = []
+        for chart, drawn, (source, own_sync) in zip(charts, shown, sources, strict=True):
+            card = _card(chart, drawn, source, own_sync, locale, view)
+            card = card_for_member(request, card)
+            cards.append({**card, "editable": may_edit(request, chart), "source": source})
+        return cards
+
+    cards = cards_html(
+        request,
+        charts=charts,
+        specs=[drawn_spec(c, view) for c in charts],
+        sources=sources,
+        page=page,
+        locale=locale,
+        build=build,
+    )
     context = {
         "page": page,
-        "cards": cards,
+        "cards_html": cards,
         "connection": connection,
         "sync": sync,
         "view": view,
@@ -203,31 +223,22 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "charts/home.html", context)
 
 
-def _cards(
+def _sources(
     request: HttpRequest,
     charts: list[Chart],
-    view: ViewRange,
     source: Source | None,
     sync: SyncStatus | None,
-) -> list[dict[str, Any]]:
-    """Home's cards: each chart over its own account, or over Home's when it has none
-    (charts of one account are drawn together, as one round trip to the cache)."""
-    locale = locale_of(request)
+) -> list[tuple[Source | None, SyncStatus | None]]:
+    """Each chart's account: its own, or Home's when it has none or the address chose one
+    (a chart of one account is drawn with that account's sync)."""
     asked = bool(request.GET.get("account"))
-    groups: dict[int | None, list[int]] = {}
-    for index, chart in enumerate(charts):
-        groups.setdefault(None if asked else chart.connection_id, []).append(index)
-    cards: list[dict[str, Any]] = [{} for _ in charts]
-    for saved, indexes in groups.items():
-        own = connection_of(request, saved) if saved is not None else source
-        own_sync = sync if own is source else (status_of_source(own) if own else None)
-        chosen = [charts[i] for i in indexes]
-        shown = drawings([drawn_spec(c, view) for c in chosen], own, own_sync)
-        for index, chart, drawn in zip(indexes, chosen, shown, strict=True):
-            card = _card(chart, drawn, own, own_sync, locale, view)
-            card = card_for_member(request, card)
-            cards[index] = {**card, "editable": may_edit(request, chart), "source": own}
-    return cards
+    found: dict[int | None, tuple[Source | None, SyncStatus | None]] = {None: (source, sync)}
+    for chart in charts:
+        saved = None if asked else chart.connection_id
+        if saved not in found:
+            own = connection_of(request, saved)
+            found[saved] = (own, status_of_source(own) if own else None)
+    return [found[None if asked else chart.connection_id] for chart in charts]
 
 
 def _as_params(view: ViewRange) -> dict[str, str]:
