@@ -48,7 +48,14 @@ def test_accounts_are_added_listed_refused_twice_replaced_and_removed_one_by_one
     assert live.status_code == 302
     live_connection = StripeConnection.objects.get(mode="live")
 
-    # Replace: a new key for one account, the others untouched.
+    # Replace: a new key for one account, the others untouched; its charts follow it.
+    chart = Chart.objects.create(
+        owner=StripeConnection.objects.first().owner,  # type: ignore[union-attr]
+        name="Live",
+        metric="charges",
+        measure="count",
+        connection=live_connection,
+    )
     kept = set(StripeConnection.objects.exclude(pk=live_connection.pk).values_list("pk", flat=True))
     replaced = owner_client.post(
         f"/integrations/stripe/{live_connection.pk}/replace/",
@@ -57,6 +64,8 @@ def test_accounts_are_added_listed_refused_twice_replaced_and_removed_one_by_one
     assert replaced.status_code == 302
     assert kept <= set(StripeConnection.objects.values_list("pk", flat=True))
     assert StripeConnection.objects.filter(mode="live").count() == 1
+    chart.refresh_from_db()
+    assert chart.connection == StripeConnection.objects.get(mode="live")
     # Replacing one account with another that is connected already is refused too.
     live_connection = StripeConnection.objects.get(mode="live")
     clash = owner_client.post(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from chartivo.accounts.models import User
+from chartivo.charts.models import Chart
 from chartivo.integrations.stripe.catalogue import RESOURCES
 from chartivo.integrations.stripe.client import seal_key
 from chartivo.integrations.stripe.keys import KeyFormatError, parse_key
@@ -96,7 +97,10 @@ def connect(
         twin = _same_account(organisation, probe, parsed.mode, old.pk if old else None)
         if twin is not None:
             raise AlreadyConnectedError(already_connected(twin))
+        charts: list[int] = []
         if old is not None:
+            # Charts of the replaced account draw the new key's: the same place on the card.
+            charts = list(Chart.objects.filter(connection=old).values_list("pk", flat=True))
             # A new key replaces the old one, and the old key's aggregates go with it.
             StripeConnection.objects.filter(pk=old.pk).delete()
         connection = StripeConnection.objects.create(
@@ -113,6 +117,7 @@ def connect(
             # Queued below: claimed, so the scheduler does not queue it again.
             next_run_at=schedule.claim_until(timezone.now()),
         )
+        Chart.objects.filter(pk__in=charts).update(connection=connection)
         ResourceState.objects.bulk_create(
             ResourceState(
                 connection=connection,
