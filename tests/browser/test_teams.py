@@ -11,20 +11,28 @@ computation from both accounts' objects, currency by currency.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BrowserSession, Browsing
-from tests.browser.guide import PASSWORD, Guide
+from tests.browser.guide import PASSWORD, Guide, plain_number
 from tests.browser.headline_reference import AMOUNTS, COUNTS, figures, windows
 from tests.browser.secret import Secret
 from tests.browser.test_dashboard_figures import _check_amount, _check_count, _cut, _group
 from tests.support.mail import SmtpServer, deliver_queued_mail
-from tests.support.reference import Snapshot, list_everything
+from tests.support.reference import (
+    DEFINITIONS,
+    Calendar,
+    Snapshot,
+    compute,
+    custom_range,
+    list_everything,
+    major_units,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -160,6 +168,46 @@ def test_a_second_account_is_charted_apart_and_all_accounts_add_up_within_each_c
                 if now.amounts[name] or before.amounts[name]:
                     _check_amount(_group(page, name), name, currency, now, before)
         browsing.shots.take(f"headlines of {label}")
+
+    # A chart of Charges' amount over 14 whole days: drawn for all accounts, then each.
+    last = datetime.now(UTC).date() - timedelta(days=1)
+    first_day = last - timedelta(days=13)
+    guide.home_by_logo()
+    guide.open_new_chart_with_stripe()
+    guide.metric("Charges").check()
+    page.get_by_label("Stripe account").select_option(label="All accounts")
+    page.get_by_label("Show").select_option(label="Amount")
+    page.get_by_label("Date range").select_option(label="Custom")
+    page.get_by_role("textbox", name="From", exact=True).fill(f"{first_day:%Y-%m-%d}")
+    page.get_by_role("textbox", name="To", exact=True).fill(f"{last:%Y-%m-%d}")
+    page.get_by_label("Chart name").fill("Volume")
+    page.get_by_role("button", name="Save chart").click()
+    expect(page.get_by_role("heading", name="Volume", level=1)).to_be_visible()
+    calendar = Calendar(zone, "day", *custom_range(first_day, last, zone))
+    amount = next(d for d in DEFINITIONS if d.id == "charges-amount")
+    for label, snapshot in choices.items():
+        picker = page.get_by_role("navigation", name="Stripe account")
+        picker.get_by_role("link", name=label, exact=True).click()
+        expect(picker.get_by_role("link", name=label, exact=True)).to_have_attribute(
+            "aria-current", "true"
+        )
+        reference = compute(amount, snapshot, calendar)
+        minor: dict[str, int] = {}
+        for (currency, _), values in reference.series.items():
+            minor[currency] = minor.get(currency, 0) + sum(values)
+        expected = {code: major_units(total, code) for code, total in minor.items()}
+        assert _totals(page) == expected, label
+        browsing.shots.take(f"chart of {label}")
+
+
+def _totals(page: Page) -> dict[str, str]:
+    """The chart page's "Totals for the range": currency -> its total, as digits."""
+    rows = page.get_by_role("region", name="Totals for the range").get_by_role("row")
+    totals = {}
+    for index in range(1, rows.count()):
+        cells = rows.nth(index).get_by_role("cell")
+        totals[cells.nth(1).inner_text().lower()] = plain_number(cells.nth(2).inner_text())
+    return totals
 
 
 def _amount_currencies(snapshot: Snapshot, zone: ZoneInfo) -> set[str]:
