@@ -34,6 +34,12 @@ class Combined:
         return tuple(c.pk for c in self.connections)
 
     @property
+    def mode(self) -> str:
+        """The accounts' mode when they share one ("test" or "live"), else ""."""
+        modes = {c.mode for c in self.connections}
+        return modes.pop() if len(modes) == 1 else ""
+
+    @property
     def mode_label(self) -> str:
         labels = sorted({c.mode_label for c in self.connections})
         return " and ".join(labels)

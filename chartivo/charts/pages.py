@@ -81,6 +81,12 @@ def _view_query(spec: ChartSpec) -> str:
     return urlencode(params)
 
 
+def _account_changed(request: HttpRequest, chart: Chart) -> bool:
+    """The address looks at another account than the chart's own (or all of them)."""
+    asked = request.GET.get("account", "")
+    return bool(asked) and asked != (str(chart.connection_id) if chart.connection_id else "all")
+
+
 def _drawn(
     request: HttpRequest, chart: Chart
 ) -> tuple[Drawing, Source | None, SyncStatus | None, bool]:
@@ -130,7 +136,7 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         **account_links(request, connection, _view_query(spec)),
         "metric": METRICS[chart.metric],
         "resolved": resolved if isinstance(resolved, ResolvedSpec) else None,
-        "changed": changed,
+        "changed": changed or _account_changed(request, chart),
         "range_form": ViewRangeForm(
             {
                 "range": spec.range_preset,
