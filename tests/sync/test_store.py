@@ -4,6 +4,7 @@ merge, unsettled buckets are found. On the test database only; no Stripe."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection as db
 
 from chartivo.accounts.models import User
 from chartivo.integrations.stripe.models import StripeConnection
@@ -99,3 +100,29 @@ def test_pruning_drops_buckets_older_than_the_window(connection_id: int) -> None
     )
     assert store.prune_before(connection_id, B) == 1
     assert _stored(connection_id) == {("charges", 2 * B, "succeeded"): 1}
+
+
+def test_a_first_sync_that_grows_the_tables_brings_the_planner_statistics_up_to_date(
+    connection_id: int,
+) -> None:
+    if db.vendor != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+    rows = store.STATISTICS_MIN_ROWS + 500
+    store.replace_spans(
+        connection_id,
+        [Span("charges", 0, rows * B, {_key(n * B): [1, 0, 0, 0, 0] for n in range(rows)})],
+    )
+    assert store.keep_statistics_current(connection_id)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'metrics_aggregate'::regclass")
+        assert cursor.fetchone()[0] >= rows
+
+    small = StripeConnection.objects.create(
+        owner=User.objects.create_user("small@example.com", "a long password 1"),
+        sealed_key="x",
+        restricted=True,
+        mode="test",
+        key_last4="abcd",
+    )
+    store.replace_spans(small.pk, [Span("charges", 0, B, {_key(0): [1, 0, 0, 0, 0]})])
+    assert not store.keep_statistics_current(small.pk)

@@ -15,6 +15,7 @@ from django_tasks import TaskContext, task
 
 from chartivo.charts.warm import after_sync
 from chartivo.integrations.stripe.sync.engine import RunReport, run_sync
+from chartivo.metrics import store
 
 logger = logging.getLogger(__name__)
 REFRESH_PRIORITY = 10
@@ -51,8 +52,10 @@ def _after(connection_id: int, report: RunReport | None) -> None:
         return
     if report.more_to_do:
         continue_sync.enqueue(connection_id)
-    else:
-        sync_finished(connection_id)
+        return
+    if report.first_sync_done:
+        store.keep_statistics_current(connection_id)
+    sync_finished(connection_id)
 
 
 def _queued_at(context: TaskContext) -> datetime | None:

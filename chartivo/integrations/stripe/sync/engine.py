@@ -62,6 +62,7 @@ def _db(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 class RunReport:
     connection_id: int
     more_to_do: bool = False
+    first_sync_done: bool = False  # this run completed the connection's first sync
     error: str = ""
     stats: WalkStats = field(default_factory=WalkStats)
     seconds: float = 0.0
@@ -362,11 +363,14 @@ class _Run:
                 self.report.error = REVOKED if fatal.kind == "rejected" else fatal.message
                 self._record_error(self.report.error, fatal.kind)
                 return
+            backfill_done = connection.backfill_done_at is None and all(
+                s.backfilled for s in states if s.readable
+            )
+            self.report.first_sync_done = backfill_done and not outstanding
             schedule.after_success(
                 self.connection_id,
                 finished=not outstanding,
-                backfill_done=connection.backfill_done_at is None
-                and all(s.backfilled for s in states if s.readable),
+                backfill_done=backfill_done,
                 now=timezone.now(),
             )
 

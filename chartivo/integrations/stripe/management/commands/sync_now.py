@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from chartivo.integrations.stripe.sync.engine import run_sync
+from chartivo.metrics import store
 
 
 class Command(BaseCommand):
@@ -45,6 +46,8 @@ class Command(BaseCommand):
                 totals["error"] = report.error
                 break
             if not report.more_to_do:
+                if report.first_sync_done:  # as the worker does after a first sync
+                    store.keep_statistics_current(connection_id)
                 break
         totals["seconds"] = round(time.monotonic() - started, 3)
         self.stdout.write(json.dumps(totals))
