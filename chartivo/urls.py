@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", ops.readyz, name="readyz"),
     path("account/", include("chartivo.accounts.urls")),
     path("integrations/", include("chartivo.integrations.stripe.urls")),
+    path("organisation/", include("chartivo.orgs.urls")),
     path("", include("chartivo.charts.urls")),
 ]
 

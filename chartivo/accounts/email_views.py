@@ -31,6 +31,7 @@ from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Refused
 from chartivo.accounts.tokens import pending_user_for, user_for_reset
 from chartivo.accounts.views import MODEL_BACKEND, refused
+from chartivo.orgs.access import home_organisation
 
 _SIGNUP_TOKEN = "chartivo_signup_token"  # noqa: S105 - a session key's name
 _RESET = "chartivo_reset"
@@ -67,6 +68,7 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
         del request.session[_SIGNUP_TOKEN]
         if confirmed:
             user.refresh_from_db()
+            home_organisation(user)  # named after them, as every new account gets
             login(request, user, backend=MODEL_BACKEND)
             messages.success(request, "Welcome to Chartivo: your email is confirmed.")
             return redirect("home")

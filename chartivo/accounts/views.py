@@ -33,6 +33,7 @@ from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Refused
 from chartivo.accounts.tokens import SIGNUP_LINK_SECONDS
 from chartivo.lib.client_address import client_address
+from chartivo.orgs.access import home_organisation
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -120,6 +121,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except IntegrityError:  # the same address signed up at the same moment
             form.add_error("email", ALREADY_REGISTERED)
         else:
+            home_organisation(user)  # named after them: the guide's journey starts there
             login(request, user, backend=MODEL_BACKEND)
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})

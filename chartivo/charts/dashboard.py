@@ -18,10 +18,10 @@ from typing import Literal
 from django.conf import settings
 
 from chartivo.charts import cache
+from chartivo.charts.accounts import Source, identity, key_part
 from chartivo.charts.figures import figures_version
 from chartivo.charts.query import ViewRange
 from chartivo.integrations.stripe.catalogue import REVENUE_CATEGORIES
-from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.resources import SETTLED_CHARGE, SETTLED_REFUNDS
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.periods import (
@@ -33,7 +33,7 @@ from chartivo.metrics.periods import (
     unix_seconds,
     utc_period_starts,
 )
-from chartivo.metrics.queries import Quantity, Totals, Window, totals_by_period
+from chartivo.metrics.queries import ConnectionIds, Quantity, Totals, Window, totals_by_period
 from chartivo.metrics.windows import (
     Compare,
     Compared,
@@ -216,7 +216,7 @@ class DashboardFigures:
     activity: dict[str, int] = field(default_factory=dict)  # successful charges per currency
 
 
-def compute(connection_id: int, dashboard: DashboardRange) -> DashboardFigures:
+def compute(connection_id: ConnectionIds, dashboard: DashboardRange) -> DashboardFigures:
     zone = parse_zone(dashboard.zone_name)
     lo, hi = unix_seconds(dashboard.time_range.start), unix_seconds(dashboard.time_range.end)
     cut = unix_seconds(dashboard.cut)
@@ -283,7 +283,7 @@ def _add(totals: dict[tuple[int, str], int], values: tuple[int, ...], currency: 
 
 
 def cached_figures(
-    connection: StripeConnection, sync: SyncStatus, dashboard: DashboardRange
+    connection: Source, sync: SyncStatus, dashboard: DashboardRange
 ) -> DashboardFigures:
     """The figures, computed once per sync, range and cut (like charts' figures)."""
     key = None
@@ -291,8 +291,7 @@ def cached_figures(
         comparison = dashboard.comparison
         parts = [
             "dashboard-2",
-            connection.pk,
-            connection.created_at.isoformat(),
+            *identity(connection),
             figures_version(connection, sync),
             dashboard.zone_name,
             dashboard.granularity.value,
@@ -301,7 +300,8 @@ def cached_figures(
             unix_seconds(dashboard.cut),
             repr(comparison),
         ]
-        key = f"dashboard:{connection.pk}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:40]}"
+        digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+        key = f"dashboard:{key_part(connection)}:{digest}"
         found = cache.get_many([key]).get(key)
         if isinstance(found, DashboardFigures):
             return found

@@ -26,6 +26,7 @@ from django import db
 from django.utils import timezone
 
 from chartivo.charts import cache
+from chartivo.charts.accounts import Combined, Source, identity, key_part
 from chartivo.charts.query import (
     ChartFigures,
     ChartSpec,
@@ -34,9 +35,9 @@ from chartivo.charts.query import (
     chart_figures,
     resolve,
 )
-from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.periods import unix_seconds, utc_period_starts
+from chartivo.metrics.queries import ConnectionIds
 from chartivo.metrics.settlement import default_view
 from chartivo.metrics.windows import Compared
 
@@ -55,16 +56,14 @@ class Drawing:
 
 def drawings(
     specs: Sequence[ChartSpec],
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     *,
     now: datetime | None = None,
 ) -> list[Drawing]:
     """The figures of ``specs``, from the cache where it has them (one round trip)."""
     now = now or timezone.now()
-    if connection is not None and any(not spec.view for spec in specs):
-        view = currency_view_of(connection, sync)
-        specs = [spec if spec.view else replace(spec, view=view) for spec in specs]
+    specs = _in_view(specs, connection, sync)
     resolved = [_resolve(spec, now) for spec in specs]
     keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
     found = cache.get_many([key for key in keys if key is not None])
@@ -91,7 +90,9 @@ def drawings(
 PARALLEL_QUERIES = 3
 
 
-def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, ChartFigures]:
+def _compute(
+    connection_id: ConnectionIds, pending: dict[int, ResolvedSpec]
+) -> dict[int, ChartFigures]:
     if len(pending) < 2 or db.connection.vendor != "postgresql" or db.connection.in_atomic_block:
         return {i: chart_figures(connection_id, r) for i, r in pending.items()}
 
@@ -107,19 +108,28 @@ def _compute(connection_id: int, pending: dict[int, ResolvedSpec]) -> dict[int, 
 
 def figure_keys(
     specs: Sequence[ChartSpec],
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     *,
     now: datetime,
 ) -> list[str | None]:
     """The cache key of each spec's figures (None where they are computed each time),
     without reading the figures themselves."""
+    specs = _in_view(specs, connection, sync)
     return [cache_key(spec, _resolve(spec, now), connection, sync) for spec in specs]
 
 
-def drawing(
-    spec: ChartSpec, connection: StripeConnection | None, sync: SyncStatus | None
-) -> Drawing:
+def _in_view(
+    specs: Sequence[ChartSpec], connection: Source | None, sync: SyncStatus | None
+) -> Sequence[ChartSpec]:
+    """Specs without a currency view get the one their account opens in."""
+    if connection is None or all(spec.view for spec in specs):
+        return specs
+    view = currency_view_of(connection, sync)
+    return [spec if spec.view else replace(spec, view=view) for spec in specs]
+
+
+def drawing(spec: ChartSpec, connection: Source | None, sync: SyncStatus | None) -> Drawing:
     return drawings([spec], connection, sync)[0]
 
 
@@ -133,7 +143,7 @@ def _resolve(spec: ChartSpec, now: datetime) -> ResolvedSpec | SpecError:
 def cache_key(
     spec: ChartSpec,
     resolved: ResolvedSpec | SpecError,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
 ) -> str | None:
     """The key figures are kept under, or None when they must be computed each time."""
@@ -143,8 +153,7 @@ def cache_key(
         return None
     parts = [
         KEY_VERSION,
-        connection.pk,
-        connection.created_at.isoformat(),  # a new key is a new connection, even if ids repeat
+        *identity(connection),  # a new key is a new connection, even if ids repeat
         figures_version(connection, sync),
         *astuple(spec),
         resolved.granularity.value,
@@ -152,16 +161,16 @@ def cache_key(
         *_comparison(resolved),
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    return f"chart-figures:{connection.pk}:{digest}"
+    return f"chart-figures:{key_part(connection)}:{digest}"
 
 
-def currency_view_of(connection: StripeConnection, sync: SyncStatus | None) -> str:
+def currency_view_of(connection: Source, sync: SyncStatus | None) -> str:
     """The currency view a chart or Home opens in (``metrics.settlement.default_view``),
     kept with the figures: it changes only when a sync changes them, and a page drawn from
     cached figures reads no aggregate for it either."""
     if sync is None or sync.state != "synced" or not sync.last_synced_at:
         return default_view(connection.pk)
-    key = f"currency-view:{connection.pk}:{connection.created_at.isoformat()}:"
+    key = f"currency-view:{key_part(connection)}:{identity(connection)}:"
     key += figures_version(connection, sync)
     found = cache.get_many([key]).get(key)
     if isinstance(found, str):
@@ -171,9 +180,16 @@ def currency_view_of(connection: StripeConnection, sync: SyncStatus | None) -> s
     return view
 
 
-def figures_version(connection: StripeConnection, sync: SyncStatus) -> str:
+def figures_version(connection: Source, sync: SyncStatus) -> str:
     """Changes whenever a sync changes what figures are computed from (call only for a
-    synced connection)."""
+    synced connection); for all accounts, whenever one of theirs does."""
+    if isinstance(connection, Combined):
+        return ",".join(
+            (
+                c.figures_changed_at or c.last_synced_at or sync.last_synced_at or c.created_at
+            ).isoformat()
+            for c in connection.connections
+        )
     changed = connection.figures_changed_at or sync.last_synced_at
     return changed.isoformat() if changed else ""
 

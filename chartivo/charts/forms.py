@@ -93,8 +93,23 @@ class ChartForm(forms.ModelForm[Chart]):
         }
         widgets = {"chart_type": forms.RadioSelect}
 
-    def __init__(self, *args: Any, dashboard: ViewRange | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        dashboard: ViewRange | None = None,
+        accounts: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # With several Stripe accounts, which one the chart draws ("All accounts" first).
+        if accounts:
+            saved = self.instance.connection_id if self.instance else None
+            self.fields["account"] = forms.ChoiceField(
+                choices=accounts,
+                required=False,
+                label="Stripe account",
+                initial=str(saved) if saved else accounts[0][0],
+            )
         self.fields["name"].required = False
         self.fields["compare"].required = False  # no comparison unless one is chosen
         self.dashboard = dashboard
@@ -102,6 +117,11 @@ class ChartForm(forms.ModelForm[Chart]):
 
     def spec(self) -> ChartSpec:
         return build_spec(self.cleaned_data)
+
+    def account_id(self) -> int | None:
+        """The chosen account's id; None for "All accounts" (or a single account)."""
+        chosen = str(self.cleaned_data.get("account") or "")
+        return int(chosen) if chosen.isdigit() else None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -5,8 +5,10 @@ cards, although the cards change only when a sync changes the figures or the use
 a chart. The rendered list is cached (``chartivo.charts.cache``) under a key made of every
 input the cards are drawn from: each chart's figures key (the chart's spec, the periods its
 range covers and the last change of the connection's aggregates: ``figures.cache_key``),
-each chart's id, name, width and whether it follows the dashboard's range, the page's
-place among the pages, the reader's locale and the connection's mode. Nothing is cached
+each chart's id, name, width and whether it follows the dashboard's range, the account
+it draws (one Stripe account or all of them) and its mode, the page's place among the
+pages, the reader's locale, and the reader's organisation and role (a viewer's cards hold
+no link to Integrations and no tools for charts they may not change). Nothing is cached
 unless every chart's figures are (a first sync filling in, a failing sync, a range that
 does not resolve: rendered each time).
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page
@@ -30,18 +33,21 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from chartivo.charts import cache
+from chartivo.charts.accounts import Source, key_part
 from chartivo.charts.figures import Drawing, drawings, figure_keys
 from chartivo.charts.models import Chart
 from chartivo.charts.query import ChartSpec
-from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
+from chartivo.orgs.access import membership_of
 
-KEY_VERSION = 1  # bump when cards.html or what a card shows changes
+KEY_VERSION = 2  # bump when cards.html or what a card shows changes
 
 # Per process and random, so no chart name can contain it.
 _TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 CardBuilder = Callable[[list[Drawing]], list[dict[str, Any]]]
+# Each chart's account (one, or all of the organisation's) and that account's sync.
+Drawn = tuple[Source | None, SyncStatus | None]
 
 
 def cards_html(
@@ -49,26 +55,28 @@ def cards_html(
     *,
     charts: Sequence[Chart],
     specs: Sequence[ChartSpec],
+    sources: Sequence[Drawn],
     page: Page[Chart],
-    connection: StripeConnection | None,
-    sync: SyncStatus | None,
     locale: str,
     build: CardBuilder,
 ) -> SafeString:
-    """The ``<ol>`` of Home's cards for ``charts`` drawn over ``specs``; ``build`` turns
-    their drawings into the cards' context (called only when the list is rendered)."""
+    """The ``<ol>`` of Home's cards for ``charts`` drawn over ``specs`` from ``sources``
+    (one per chart); ``build`` turns their drawings into the cards' context (called only
+    when the list is rendered)."""
     if not charts:
         return SafeString("")
     now = timezone.now()
-    keys = figure_keys(specs, connection, sync, now=now)
-    key = _key(request, charts, keys, page, connection, locale)
+    keys = [
+        figure_keys([spec], source, sync, now=now)[0]
+        for spec, (source, sync) in zip(specs, sources, strict=True)
+    ]
+    key = _key(request, charts, keys, page, sources, locale)
     html = cache.get_many([key]).get(key) if key is not None else None
     if not isinstance(html, str):
-        shown = drawings(specs, connection, sync, now=now)
         context = {
-            "cards": build(shown),
+            "cards": build(_drawn(specs, sources, now)),
             "page": page,
-            "connection": connection,
+            "membership": membership_of(request),
             "csrf_token": _TOKEN_PLACEHOLDER,
         }
         html = render_to_string("charts/cards.html", context)
@@ -78,20 +86,38 @@ def cards_html(
     return mark_safe(html.replace(_TOKEN_PLACEHOLDER, get_token(request)))  # noqa: S308
 
 
+def _drawn(specs: Sequence[ChartSpec], sources: Sequence[Drawn], now: datetime) -> list[Drawing]:
+    """Every chart's drawing; the charts of one account are drawn together (one round
+    trip to the cache)."""
+    groups: dict[int, list[int]] = {}
+    for index, pair in enumerate(sources):
+        groups.setdefault(id(pair[0]), []).append(index)
+    shown: dict[int, Drawing] = {}
+    for indexes in groups.values():
+        source, sync = sources[indexes[0]]
+        drawn = drawings([specs[i] for i in indexes], source, sync, now=now)
+        shown.update(zip(indexes, drawn, strict=True))
+    return [shown[i] for i in range(len(specs))]
+
+
 def _key(
     request: HttpRequest,
     charts: Sequence[Chart],
     keys: list[str | None],
     page: Page[Chart],
-    connection: StripeConnection | None,
+    sources: Sequence[Drawn],
     locale: str,
 ) -> str | None:
-    if connection is None or any(k is None for k in keys):
+    if any(source is None for source, _ in sources) or any(k is None for k in keys):
         return None
+    membership = membership_of(request)
+    accounts = [(key_part(s), s.mode_label) for s, _ in sources if s is not None]
     parts = [
         KEY_VERSION,
         request.user.pk,
-        connection.mode,
+        membership.organisation_id,
+        membership.role,
+        accounts,
         locale,
         page.has_previous(),
         page.has_next(),
@@ -99,4 +125,4 @@ def _key(
         keys,
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    return f"home-cards:{connection.pk}:{digest}"
+    return f"home-cards:{membership.organisation_id}:{digest}"

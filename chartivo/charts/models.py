@@ -1,8 +1,9 @@
-"""Saved charts (what to draw and how) and each user's dashboard range."""
+"""Saved charts (what to draw and how), an organisation's or one member's own, and each
+user's dashboard range."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from chartivo.charts.query import FOLLOW_DASHBOARD, SPEC_FIELDS, ChartSpec, View
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.metrics.periods import Granularity, RangePreset
 from chartivo.metrics.windows import COMPARE_LABELS, Compare
+from chartivo.orgs.access import home_organisation
 
 RANGE_LABELS = [
     (RangePreset.TODAY.value, "Today"),
@@ -37,8 +39,25 @@ class Chart(models.Model):
     TYPE_CHOICES: ClassVar = [("line", "Line"), ("bar", "Bar"), ("area", "Area")]
     WIDTH_CHOICES: ClassVar = [("normal", "Normal"), ("wide", "Wide")]
 
+    # The organisation whose accounts the chart draws. Empty only on rows the previous
+    # release inserted during a deploy; ``save`` fills it from the chart's author.
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="charts"
+    )
+    # Who made the chart. A personal chart is seen by its author alone; the others by
+    # every member of the organisation (a viewer's charts are always personal).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charts"
+    )
+    personal = models.BooleanField(default=False, db_default=False)
+    # Which of the organisation's Stripe connections the chart draws; empty: all of them
+    # (amounts added up within each currency, never across currencies).
+    connection = models.ForeignKey(
+        "stripe_integration.StripeConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     name = models.CharField(max_length=120)
     source = models.CharField(max_length=16, choices=SOURCE_CHOICES, default="stripe")
@@ -72,6 +91,11 @@ class Chart(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.organisation_id is None and self.owner_id is not None:
+            self.organisation_id = home_organisation(self.owner).organisation_id
+        super().save(*args, **kwargs)
 
     def spec(self) -> ChartSpec:
         return build_spec({name: getattr(self, name) for name in SPEC_FIELDS})

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from chartivo.charts.accounts import Source, status_of_source
 from chartivo.charts.definitions import definition_of
 from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
@@ -29,17 +30,16 @@ from chartivo.charts.models import Chart
 from chartivo.charts.payloads import build_payload, state_of
 from chartivo.charts.presentation import figure_tables, totals
 from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, ViewRange, with_range
-from chartivo.charts.views import (
+from chartivo.charts.scope import (
+    account_links,
     connection_of,
-    locale_of,
+    for_member,
     owned,
-    preference_of,
-    range_name,
     user_of,
 )
+from chartivo.charts.views import locale_of, preference_of, range_name
 from chartivo.integrations.stripe.catalogue import METRICS
-from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.export import csv_text
 from chartivo.metrics.periods import Granularity, zone_names
 
@@ -102,11 +102,17 @@ def _view_links(spec: ChartSpec, resolved: ResolvedSpec | None) -> list[dict[str
     ]
 
 
+def _account_changed(request: HttpRequest, chart: Chart) -> bool:
+    """The address looks at another account than the chart's own (or all of them)."""
+    asked = request.GET.get("account", "")
+    return bool(asked) and asked != (str(chart.connection_id) if chart.connection_id else "all")
+
+
 def _drawn(
     request: HttpRequest, chart: Chart
-) -> tuple[Drawing, StripeConnection | None, SyncStatus | None, bool]:
-    connection = connection_of(user_of(request))
-    sync = status_of(connection) if connection else None
+) -> tuple[Drawing, Source | None, SyncStatus | None, bool]:
+    connection = connection_of(request, chart.connection_id)
+    sync = status_of_source(connection) if connection else None
     spec, changed = looked_at(chart, request)
     return drawing(spec, connection, sync), connection, sync, changed
 
@@ -117,13 +123,16 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = owned(request, chart_id)
     shown, connection, sync, changed = _drawn(request, chart)
     locale = locale_of(request)
-    payload = build_payload(
-        shown,
-        connection,
-        sync,
-        locale=locale,
-        chart_type=chart.chart_type,
-        currency=request.GET.get("currency"),
+    payload = for_member(
+        request,
+        build_payload(
+            shown,
+            connection,
+            sync,
+            locale=locale,
+            chart_type=chart.chart_type,
+            currency=request.GET.get("currency"),
+        ),
     )
     resolved = shown.resolved
     state, _, _ = state_of(shown, connection, sync)
@@ -145,10 +154,10 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         "totals": rows,
         "connection": connection,
         "sync": sync,
+        **account_links(request, connection, _view_query(spec)),
         "metric": METRICS[chart.metric],
         "resolved": resolved if isinstance(resolved, ResolvedSpec) else None,
-        "changed": changed,
-        "view_query": _view_query(spec),
+        "changed": changed or _account_changed(request, chart),
         "range_form": ViewRangeForm(
             {
                 "range": spec.range_preset,
@@ -181,13 +190,16 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
 def chart_data_json(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = owned(request, chart_id)
     shown, connection, sync, _ = _drawn(request, chart)
-    payload = build_payload(
-        shown,
-        connection,
-        sync,
-        locale=locale_of(request),
-        chart_type=chart.chart_type,
-        currency=request.GET.get("currency"),
+    payload = for_member(
+        request,
+        build_payload(
+            shown,
+            connection,
+            sync,
+            locale=locale_of(request),
+            chart_type=chart.chart_type,
+            currency=request.GET.get("currency"),
+        ),
     )
     return JsonResponse(payload.to_json())
 
@@ -206,7 +218,7 @@ def chart_figures(request: HttpRequest, chart_id: int) -> HttpResponse:
         except ValueError:
             number = 1
         page = figure_tables(shown.figures, chart.name, locale_of(request), number)
-    query = _view_query(shown.spec)
+    query = account_links(request, None, _view_query(shown.spec))["view_query"]
     return render(
         request,
         "charts/figures.html",

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from chartivo.charts.accounts import Source
 from chartivo.charts.figures import Drawing
 from chartivo.charts.labels import OTHER_COLOUR, colour_of
 from chartivo.charts.query import ChartFigures, ResolvedSpec, SpecError
-from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.export import labels as period_labels
 from chartivo.metrics.money import minor_unit_exponent, number_style, style_json
@@ -104,7 +104,7 @@ def _series_json(series: DrawnSeries) -> dict[str, Any]:
 
 
 def state_of(
-    drawing: Drawing, connection: StripeConnection | None, sync: SyncStatus | None
+    drawing: Drawing, connection: Source | None, sync: SyncStatus | None
 ) -> tuple[State, str, int | None]:
     """What a chart can show, and the words for it."""
     resolved, figures = drawing.resolved, drawing.figures
@@ -239,7 +239,7 @@ def span_text(time_range: TimeRange, zone: ZoneInfo) -> str:
 
 def build_payload(
     drawing: Drawing,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     *,
     locale: str,

@@ -33,7 +33,13 @@ from chartivo.metrics.periods import (
     resolve_range,
     unix_seconds,
 )
-from chartivo.metrics.queries import Quantity, Window, any_activity, sums_by_period_rows
+from chartivo.metrics.queries import (
+    ConnectionIds,
+    Quantity,
+    Window,
+    any_activity,
+    sums_by_period_rows,
+)
 from chartivo.metrics.series import ChartData, build_chart
 from chartivo.metrics.windows import (
     MAX_PERIODS,
@@ -334,7 +340,7 @@ def _rows(
     return rows, activity
 
 
-def chart_figures(connection_id: int | None, resolved: ResolvedSpec) -> ChartFigures:
+def chart_figures(connection_id: ConnectionIds | None, resolved: ResolvedSpec) -> ChartFigures:
     parts = _parts(resolved)
     breakdown = resolved.breakdown
     split = breakdown.dimension if breakdown and breakdown.dimension != "parts" else None

@@ -14,7 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from chartivo.charts.views import connection_of, locale_of, user_of
+from chartivo.charts.accounts import connections_of
+from chartivo.charts.views import locale_of
 from chartivo.metrics.money import format_money
 from chartivo.metrics.payout_checks import window_summary
 
@@ -40,7 +41,12 @@ def _day(unix: int) -> str:
 @login_required
 @require_GET
 def reconciliation(request: HttpRequest) -> HttpResponse:
-    connection = connection_of(user_of(request))
+    # One account at a time: the address's ``account``, else the organisation's first.
+    connections = connections_of(request)
+    asked = request.GET.get("account", "")
+    connection = next((c for c in connections if str(c.pk) == asked), None) or (
+        connections[0] if connections else None
+    )
     locale = locale_of(request)
     context: dict[str, object] = {"connection": connection, "history_days": settings.HISTORY_DAYS}
     if connection is not None:

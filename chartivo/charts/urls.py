@@ -1,13 +1,13 @@
 from django.urls import path
 
-from chartivo.charts import editing, pages, reconciliation, views
+from chartivo.charts import editing, mismatch, pages, reconciliation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("charts/new/", views.new_chart, name="new_chart"),
     path("charts/preview.json", views.preview, name="chart_preview"),
     path("definitions/", views.definitions, name="definitions"),
-    path("definitions/stripe-dashboard/", views.mismatch, name="definitions_mismatch"),
+    path("definitions/stripe-dashboard/", mismatch.mismatch, name="definitions_mismatch"),
     path("reconciliation/", reconciliation.reconciliation, name="reconciliation"),
     path("charts/order/", editing.charts_order, name="charts_order"),
     path("charts/<int:chart_id>/", pages.chart_detail, name="chart_detail"),

@@ -10,17 +10,22 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chartivo.accounts.models import User
 from chartivo.accounts.throttle import Limit, Refused, take
+from chartivo.charts.accounts import (
+    Source,
+    choices,
+    connections_of,
+    status_of_source,
+)
 from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
 from chartivo.charts.definitions import all_definitions
-from chartivo.charts.figures import Drawing, currency_view_of, drawing
+from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ChartForm, ViewRangeForm
 from chartivo.charts.headlines import currencies_of, headline_views
 from chartivo.charts.home_cards import cards_html
@@ -37,41 +42,34 @@ from chartivo.charts.query import (
     ViewRange,
     with_range,
 )
+from chartivo.charts.scope import (
+    account_links,
+    card_for_member,
+    connection_of,
+    for_member,
+    may_edit,
+    shown_charts,
+    user_of,
+    visible_charts,
+)
 from chartivo.integrations.stripe.catalogue import METRICS
-from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import SyncStatus, status_of
+from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.money import reader_locale
 from chartivo.metrics.periods import RangeError, TimeRange, zone_names
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
+from chartivo.orgs.access import membership_of, organisation_of
 
 HOME_PAGE_SIZE = 24
 _RANGE_NAMES = dict(RANGE_LABELS)
-
-
-def user_of(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def locale_of(request: HttpRequest) -> str:
     return reader_locale(request.headers.get("Accept-Language", ""))
 
 
-def connection_of(user: User) -> StripeConnection | None:
-    return StripeConnection.objects.filter(owner=user).first()
-
-
 def preference_of(user: User) -> DashboardPreference:
     preference, _ = DashboardPreference.objects.get_or_create(user=user)
     return preference
-
-
-def shown_charts(user: User) -> QuerySet[Chart]:
-    return Chart.objects.filter(owner=user, deleted_at__isnull=True)
-
-
-def owned(request: HttpRequest, chart_id: int) -> Chart:
-    # Someone else's chart is a 404, exactly like one that does not exist.
-    return get_object_or_404(shown_charts(user_of(request)), pk=chart_id)
 
 
 def range_name(view: ViewRange) -> str:
@@ -91,7 +89,7 @@ def _query(view: ViewRange) -> str:
 
 def _dashboard_context(
     request: HttpRequest,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     view: ViewRange,
 ) -> dict[str, Any]:
@@ -114,7 +112,10 @@ def _dashboard_context(
     if connection is None or sync is None:
         return context
     figures = cached_figures(connection, sync, dashboard)
-    currency_view = request.GET.get("view") or currency_view_of(connection, sync)
+    # Opens in the settlement currency where the range's money settled in exactly one
+    # (read from the cached figures themselves: no other query).
+    settles_in = currencies_of(figures, settled=True)
+    currency_view = request.GET.get("view") or (SETTLEMENT if len(settles_in) == 1 else CHARGED)
     settled = currency_view == SETTLEMENT
     currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
     asked = (request.GET.get("currency") or "").upper()
@@ -137,7 +138,7 @@ def _dashboard_context(
 def _card(
     chart: Chart,
     shown: Drawing,
-    connection: StripeConnection | None,
+    connection: Source | None,
     sync: SyncStatus | None,
     locale: str,
     view: ViewRange,
@@ -190,8 +191,8 @@ def _resolves(view: ViewRange) -> bool:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    connection = connection_of(user)
-    sync = status_of(connection) if connection else None
+    connection = connection_of(request)
+    sync = status_of_source(connection) if connection else None
     preference = preference_of(user)
     form = ViewRangeForm(request.GET)
     view = form.view_range(preference.view())
@@ -205,28 +206,31 @@ def home(request: HttpRequest) -> HttpResponse:
             time_zone=view.time_zone,
             compare=view.compare,
         )
-    page = Paginator(shown_charts(user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(shown_charts(request), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     charts = list(page.object_list)
     locale = locale_of(request)
-    # Home's currency view (asked for, or the account's default) is its charts' view too.
+    sources = _sources(request, charts, connection, sync)
+    # Home's currency view, when chosen, is its charts' view too (else each chart opens in
+    # its account's own: ``figures.currency_view_of``).
     asked = request.GET.get("view", "")
-    currency_view = asked if asked in VIEWS else ""
-    if not currency_view and connection is not None:
-        currency_view = currency_view_of(connection, sync)
-    specs = [replace(drawn_spec(c, view), view=currency_view) for c in charts]
+    specs = [drawn_spec(c, view) for c in charts]
+    if asked in VIEWS:
+        specs = [replace(spec, view=asked) for spec in specs]
 
     def build(shown: list[Drawing]) -> list[dict[str, Any]]:
-        return [
-            _card(c, d, connection, sync, locale, view) for c, d in zip(charts, shown, strict=True)
-        ]
+        cards = []
+        for chart, drawn, (source, own_sync) in zip(charts, shown, sources, strict=True):
+            card = _card(chart, drawn, source, own_sync, locale, view)
+            card = card_for_member(request, card)
+            cards.append({**card, "editable": may_edit(request, chart), "source": source})
+        return cards
 
     cards = cards_html(
         request,
         charts=charts,
         specs=specs,
+        sources=sources,
         page=page,
-        connection=connection,
-        sync=sync,
         locale=locale,
         build=build,
     )
@@ -236,14 +240,32 @@ def home(request: HttpRequest) -> HttpResponse:
         "connection": connection,
         "sync": sync,
         "view": view,
-        "view_query": _query(view),
         "range_form": ViewRangeForm({**_as_params(view)}),
         "range_name": range_name(view),
         "zones": zone_names(),
         "undo": _undo(request),
+        **account_links(request, connection, _query(view)),
         **_dashboard_context(request, connection, sync, view),
     }
     return render(request, "charts/home.html", context)
+
+
+def _sources(
+    request: HttpRequest,
+    charts: list[Chart],
+    source: Source | None,
+    sync: SyncStatus | None,
+) -> list[tuple[Source | None, SyncStatus | None]]:
+    """Each chart's account: its own, or Home's when it has none or the address chose one
+    (a chart of one account is drawn with that account's sync)."""
+    asked = bool(request.GET.get("account"))
+    found: dict[int | None, tuple[Source | None, SyncStatus | None]] = {None: (source, sync)}
+    for chart in charts:
+        saved = None if asked else chart.connection_id
+        if saved not in found:
+            own = connection_of(request, saved)
+            found[saved] = (own, status_of_source(own) if own else None)
+    return [found[None if asked else chart.connection_id] for chart in charts]
 
 
 def _as_params(view: ViewRange) -> dict[str, str]:
@@ -254,15 +276,13 @@ def _undo(request: HttpRequest) -> Chart | None:
     chart_id = request.session.pop("undo_chart", None)
     if chart_id is None:
         return None
-    return Chart.objects.filter(
-        pk=chart_id, owner=user_of(request), deleted_at__isnull=False
-    ).first()
+    return visible_charts(request).filter(pk=chart_id, deleted_at__isnull=False).first()
 
 
-def chart_form_context(form: ChartForm, connection: StripeConnection | None) -> dict[str, Any]:
+def chart_form_context(form: ChartForm, connection: Source | None) -> dict[str, Any]:
     """What New Chart and Edit chart share: the metrics with what the key lacks for each,
     every metric's options for the page's script, and the zones to pick from."""
-    sync = status_of(connection) if connection else None
+    sync = status_of_source(connection) if connection else None
     unavailable = dict(sync.availability.unavailable) if sync else {}
     metrics = [
         {
@@ -293,18 +313,27 @@ def chart_form_context(form: ChartForm, connection: StripeConnection | None) -> 
 @require_http_methods(["GET", "POST"])
 def new_chart(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    connection = connection_of(user)
+    connection = connection_of(request)
     source = request.POST.get("source") or request.GET.get("source", "")
     dashboard = preference_of(user).view()
     form = ChartForm(
-        request.POST or None, initial={"metric": request.GET.get("metric")}, dashboard=dashboard
+        request.POST or None,
+        initial={"metric": request.GET.get("metric")},
+        dashboard=dashboard,
+        accounts=choices(connections_of(request)),
     )
     if request.method == "POST" and connection is not None and form.is_valid():
         chart = form.save(commit=False)
+        chart.connection_id = form.account_id()
         chart.owner = user
+        chart.organisation = organisation_of(request)
+        # A viewer's charts are their own: the organisation's are its managers' to change.
+        chart.personal = not membership_of(request).manages
         chart.source = "stripe"
         # A new chart goes first on Home, as the newest always did.
-        first = shown_charts(user).order_by("position").values_list("position", flat=True).first()
+        first = (
+            shown_charts(request).order_by("position").values_list("position", flat=True).first()
+        )
         chart.position = (first or 0) - 1
         chart.save()
         return redirect("chart_detail", chart_id=chart.pk)
@@ -331,13 +360,15 @@ def preview(request: HttpRequest) -> HttpResponse:
             {"state": "limited", "message": "Too many previews at once: this one will follow."},
             status=429,
         )
-    connection = connection_of(user)
-    form = ChartForm(request.GET, dashboard=preference_of(user).view())
+    form = ChartForm(
+        request.GET, dashboard=preference_of(user).view(), accounts=choices(connections_of(request))
+    )
+    connection = connection_of(request, form.account_id() if form.is_valid() else None)
     if not form.is_valid():
         # A form half filled in while someone types: answered quietly (not an error).
         errors = [str(e) for field in form.errors.values() for e in field]
         return JsonResponse({"state": "invalid", "message": " ".join(errors)})
-    sync = status_of(connection) if connection else None
+    sync = status_of_source(connection) if connection else None
     spec = form.spec()
     if spec.follows_dashboard:
         spec = with_range(spec, preference_of(user).view())
@@ -349,7 +380,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         locale=locale_of(request),
         chart_type=form.cleaned_data.get("chart_type") or "line",
     )
-    return JsonResponse(payload.to_json())
+    return JsonResponse(for_member(request, payload).to_json())
 
 
 @login_required
@@ -364,16 +395,4 @@ def definitions(request: HttpRequest) -> HttpResponse:
             "metrics": list(METRICS.values()),
             "figures": all_definitions(),
         },
-    )
-
-
-@login_required
-@require_GET
-def mismatch(request: HttpRequest) -> HttpResponse:
-    """The guide's troubleshooting line "Metrics don't match Stripe dashboard", answered
-    from the same definitions."""
-    return render(
-        request,
-        "charts/mismatch.html",
-        {"figures": all_definitions(), "headlines": HEADLINES},
     )

@@ -19,14 +19,15 @@ import logging
 import time
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from chartivo.charts import figures
+from chartivo.charts.accounts import choose, status_of_source
 from chartivo.charts.dashboard import cached_figures, dashboard_range
 from chartivo.charts.models import Chart, DashboardPreference
 from chartivo.charts.query import ChartSpec, ViewRange, with_range
 from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync.status import status_of
 from chartivo.metrics.periods import RangeError
 
 logger = logging.getLogger(__name__)
@@ -60,23 +61,38 @@ def _warm(connection_id: int) -> int:
         # by no one.
         return 0
     connection = StripeConnection.objects.filter(pk=connection_id).first()
-    if connection is None:
+    if connection is None or connection.organisation_id is None:
         return 0
-    sync = status_of(connection)
+    # What Home shows by default: the organisation's one account, or all of them.
+    source = choose(
+        list(
+            StripeConnection.objects.filter(organisation_id=connection.organisation_id).order_by(
+                "pk"
+            )
+        ),
+        None,
+    )
+    if source is None:
+        return 0
+    sync = status_of_source(source)
     if sync.state != "synced" or not sync.last_synced_at:
         return 0  # nothing is cached while a first sync fills in or a sync fails
     started = time.monotonic()
     now = timezone.now()
     preference = DashboardPreference.objects.filter(user_id=connection.owner_id).first()
     view = preference.view() if preference is not None else DashboardPreference().view()
+    # The organisation's shared charts and those of the member who saved the key, as
+    # Home shows them to that member.
     charts = list(
-        Chart.objects.filter(owner_id=connection.owner_id, deleted_at__isnull=True)[:HOME_CHARTS]
+        Chart.objects.filter(
+            organisation_id=connection.organisation_id, deleted_at__isnull=True
+        ).filter(Q(personal=False) | Q(owner_id=connection.owner_id))[:HOME_CHARTS]
     )
     # The headline figures first: they head the page.
     # A remembered range that no longer resolves: Home says so, there is nothing to warm.
     with contextlib.suppress(RangeError, ValueError):
-        cached_figures(connection, sync, dashboard_range(view, now=now))
-    figures.drawings(home_specs(charts, view), connection, sync, now=now)
+        cached_figures(source, sync, dashboard_range(view, now=now))
+    figures.drawings(home_specs(charts, view), source, sync, now=now)
     logger.info(
         "charts.warmed",
         extra={

@@ -185,8 +185,22 @@ def _merged(windows: list[Window]) -> list[Window]:
 _ROW_COLUMNS = "bucket, resource, currency, dim1, dim2, count, amount, captured, fee, net"
 
 
+ConnectionIds = int | Sequence[int]
+
+
+def connection_sql(connection_id: ConnectionIds) -> str:
+    """The rows of one connection, or of several added up (All accounts)."""
+    ids = [connection_id] if isinstance(connection_id, int) else list(connection_id)
+    if len(ids) == 1:
+        return f"connection_id = {int(ids[0])}"
+    return f"connection_id IN ({', '.join(str(int(i)) for i in ids)})"
+
+
 def rows_sql(
-    connection_id: int, where: str, where_params: list[Any], parts: dict[int, list[Window]]
+    connection_id: ConnectionIds,
+    where: str,
+    where_params: list[Any],
+    parts: dict[int, list[Window]],
 ) -> tuple[str, list[Any]]:
     """A derived table of the rows in ``parts`` (``pieces``) that meet ``where``."""
     branches = []
@@ -197,7 +211,7 @@ def rows_sql(
         level = "" if width == BUCKET else f" AND width = {int(width)}"
         branches.append(
             f"SELECT {_ROW_COLUMNS} FROM {table} "  # noqa: S608
-            f"WHERE connection_id = {int(connection_id)}{level} AND {where} "
+            f"WHERE {connection_sql(connection_id)}{level} AND {where} "
             f"AND ({_windows_sql(windows)})"
         )
         params.extend(where_params)
@@ -232,7 +246,7 @@ def _checked(quantities: Sequence[Quantity]) -> None:
 
 
 def sums_by_period_rows(
-    connection_id: int,
+    connection_id: ConnectionIds,
     quantities: Sequence[Quantity],
     windows: Sequence[Window],
     *,
@@ -284,7 +298,7 @@ def sums_by_period_rows(
 
 
 def sums_by_period(
-    connection_id: int,
+    connection_id: ConnectionIds,
     quantities: Sequence[Quantity],
     windows: Sequence[Window],
     *,
@@ -313,7 +327,7 @@ class Totals(NamedTuple):
 
 
 def totals_by_period(
-    connection_id: int,
+    connection_id: ConnectionIds,
     resources: Sequence[str],
     windows: Sequence[Window],
     *,
@@ -349,10 +363,11 @@ def totals_by_period(
     ]
 
 
-def any_activity(connection_id: int, resources: Sequence[str], window: Window) -> bool:
+def any_activity(connection_id: ConnectionIds, resources: Sequence[str], window: Window) -> bool:
     """Whether any of ``resources`` has an aggregate in ``window`` (index lookups only)."""
+    ids = [connection_id] if isinstance(connection_id, int) else list(connection_id)
     return Aggregate.objects.filter(
-        connection_id=connection_id,
+        connection_id__in=ids,
         resource__in=list(resources),
         bucket__gte=window.lo,
         bucket__lt=window.hi,

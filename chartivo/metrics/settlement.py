@@ -8,16 +8,20 @@ needs a permission no read-only key should carry); the transactions are read any
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chartivo.metrics.models import AggregateRollup
 from chartivo.metrics.rollups import DAY
 
 
-def settlement_currencies(connection_id: int) -> list[str]:
-    """Lower-case currency codes money settled in, within the kept history."""
+def settlement_currencies(connection_id: int | Sequence[int]) -> list[str]:
+    """Lower-case currency codes money settled in, within the kept history (of one
+    connection, or of several together: All accounts)."""
+    ids = [connection_id] if isinstance(connection_id, int) else list(connection_id)
     # Daily rollups: a few rows per day and currency, rather than every 15 minutes.
     rows = (
         AggregateRollup.objects.filter(
-            connection_id=connection_id, resource="balance_transactions", width=DAY
+            connection_id__in=ids, resource="balance_transactions", width=DAY
         )
         .values_list("currency", flat=True)
         .distinct()
@@ -25,6 +29,6 @@ def settlement_currencies(connection_id: int) -> list[str]:
     return sorted({code for code in rows if code})
 
 
-def default_view(connection_id: int) -> str:
+def default_view(connection_id: int | Sequence[int]) -> str:
     """ "settlement" where the account settles in exactly one currency, else "charged"."""
     return "settlement" if len(settlement_currencies(connection_id)) == 1 else "charged"

@@ -114,9 +114,21 @@ def _operation_problems(
         problems.append(
             f"{what}: makes a column NOT NULL that the previous release may leave empty"
         )
-    if _breaking_type_change(old.db_type(connection), new.db_type(connection)):
+    if old.remote_field is not None and new.remote_field is not None:
+        # A key's column has its target's key type: it changes only with the target (and an
+        # unrendered state's relation cannot say its type).
+        if _target(old.remote_field.model) != _target(new.remote_field.model):
+            problems.append(f"{what}: points a key at another table")
+    elif _breaking_type_change(old.db_type(connection), new.db_type(connection)):
         problems.append(f"{what}: changes a column's type")
     return problems
+
+
+def _target(model: object) -> str:
+    if isinstance(model, str):
+        return model.lower()
+    meta = getattr(model, "_meta", None)
+    return str(meta.label_lower) if meta is not None else repr(model)
 
 
 def _breaking_type_change(old: str | None, new: str | None) -> bool:

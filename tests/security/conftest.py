@@ -142,13 +142,17 @@ class Route:
     def needs_chart(self) -> bool:
         return "<int:chart_id>" in self.pattern
 
-    def url(self, chart_id: int | None = None) -> str:
+    def url(self, chart_id: int | None = None, **ids: int) -> str:
+        """The route's address; ``ids`` gives the other ids its pattern names
+        (``connection_id``, ``member_id``, ``invitation_id``; 1 when not given)."""
         from django.urls import reverse
 
         if self.needs_chart:
             assert chart_id is not None
-            return reverse(self.name, kwargs={"chart_id": chart_id})
-        return reverse(self.name)
+        kwargs = {"chart_id": chart_id, **ids}
+        names = ("chart_id", "connection_id", "member_id", "invitation_id")
+        wanted = {k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern}
+        return reverse(self.name, kwargs=wanted or None)
 
 
 def every_route() -> list[Route]:

@@ -1,11 +1,13 @@
-"""Tenant isolation: every URL, asked by the owner, another user and an
-anonymous visitor, with GET and POST. The URLs come from the URLconf, and the table of
-expected answers must name each one, so a new URL fails here until someone decides who
-may use it.
+"""Tenant isolation and roles: every URL, asked by the owner, an admin and a viewer of an
+organisation, the owner of another organisation and an anonymous visitor, with GET and
+POST. The URLs come from the URLconf, and the table of expected answers
+(isolation_table.py) must name each one, so a new URL fails here until someone decides
+who may use it.
 
-Both users have a Stripe connection (the owner's synced, in sandbox mode; the other's in
-live mode) and a chart. After every request from the other user or the visitor, the
-owner's charts, connection, sync state, figures and password are compared with before.
+Both organisations have a Stripe connection (the first's synced, in sandbox mode; the
+other's in live mode) and a chart. After every request, the first organisation's
+members, invitations, charts, connection, sync state and figures are compared with
+before; a viewer's pages never show a key or an account's state.
 """
 
 from __future__ import annotations
@@ -16,69 +18,20 @@ import pytest
 from django.db.models import Count, Sum
 from django.test import Client
 
+from chartivo.accounts.models import User
 from chartivo.charts.models import Chart
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 from chartivo.integrations.stripe.sync.status import status_of
 from chartivo.integrations.stripe.views import status_payload
 from chartivo.metrics.models import Aggregate
+from chartivo.orgs.access import home_organisation
+from chartivo.orgs.models import ADMIN, VIEWER, Invitation, Membership, Organisation
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, every_route
+from tests.security.isolation_table import EXPECTED, HOME, LOGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LOGIN = "login"  # the answer "redirected to the login page"
-HOME = "home"  # "redirected Home" (a page for signed-out visitors only)
-
-INTEGRATIONS = "302 to /integrations/#stripe"
-RESET_FORM = "302 to /account/reset/password/"
-# route name -> {actor: (answer to GET, answer to POST)}. The owner's column holds only what
-# leaves their data as it is (None: not asked), and shows that the same URLs do work.
-EXPECTED: dict[str, dict[str, tuple[int | str | None, int | str | None]]] = {
-    "healthz": {"other": (200, 405), "anonymous": (200, 405)},
-    "readyz": {"other": (200, 405), "anonymous": (200, 405)},
-    "signup": {"other": (HOME, HOME), "anonymous": (200, 200)},
-    "login": {"other": (HOME, HOME), "anonymous": (200, 200)},
-    "signup_sent": {"other": (200, 405), "anonymous": (200, 405)},
-    # Mailed links without their token (or another's) work for nobody.
-    "signup_confirm": {"other": (400, 400), "anonymous": (400, 400)},
-    "password_reset": {"other": (200, 200), "anonymous": (200, 200)},
-    "password_reset_sent": {"other": (200, 405), "anonymous": (200, 405)},
-    "password_reset_link": {"other": (RESET_FORM, 405), "anonymous": (RESET_FORM, 405)},
-    "password_reset_set": {"other": (400, 400), "anonymous": (400, 400)},
-    "logout": {"other": (405, LOGIN), "anonymous": (405, LOGIN)},
-    "password_change": {"other": (200, 200), "anonymous": (LOGIN, LOGIN)},
-    "password_change_done": {"other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-    "integrations": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-    "stripe_save": {"other": (405, 400), "anonymous": (LOGIN, LOGIN)},
-    "stripe_remove": {"other": (405, INTEGRATIONS), "anonymous": (LOGIN, LOGIN)},
-    "stripe_status": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-    "home": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-    "new_chart": {"other": (200, 400), "anonymous": (LOGIN, LOGIN)},
-    "chart_preview": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-    # The owner's chart, by its id: someone else's chart is exactly like a missing one.
-    "chart_detail": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
-    "chart_data": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
-    "chart_csv": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
-    "chart_figures": {"owner": (200, 405), "other": (404, 405), "anonymous": (LOGIN, LOGIN)},
-    # GET asks first (a page that names the chart); POST deletes.
-    "chart_delete": {"owner": (200, None), "other": (404, 404), "anonymous": (LOGIN, LOGIN)},
-    "chart_edit": {"owner": (200, None), "other": (404, 404), "anonymous": (LOGIN, LOGIN)},
-    "chart_save_view": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
-    "chart_duplicate": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
-    "chart_restore": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
-    "chart_move": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
-    "chart_width": {"owner": (405, None), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
-    # An order must be a JSON list of the sender's own charts.
-    "charts_order": {"other": (405, 400), "anonymous": (LOGIN, LOGIN)},
-    "definitions": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-    "definitions_mismatch": {
-        "owner": (200, 405),
-        "other": (200, 405),
-        "anonymous": (LOGIN, LOGIN),
-    },
-    # Each user sees the reconciliation of their own payouts only.
-    "reconciliation": {"owner": (200, 405), "other": (200, 405), "anonymous": (LOGIN, LOGIN)},
-}
 PREVIEW = {
     "metric": "charges",
     "measure": "count",
@@ -89,18 +42,24 @@ PREVIEW = {
 }
 
 
-def _owner_state(owner: Any) -> tuple[Any, ...]:
-    """Everything of the owner's that a request from someone else must leave alone."""
-    owner.refresh_from_db()
-    figures = Aggregate.objects.filter(connection__owner=owner).aggregate(
+def _state(organisation: Organisation) -> tuple[Any, ...]:
+    """Everything of the organisation's that the requests asked must leave alone."""
+    figures = Aggregate.objects.filter(connection__organisation=organisation).aggregate(
         rows=Count("pk"), count=Sum("count"), amount=Sum("amount"), net=Sum("net")
     )
+    connections = StripeConnection.objects.filter(organisation=organisation)
     return (
-        (owner.email, owner.password, owner.is_active),
-        list(Chart.objects.filter(owner=owner).order_by("pk").values()),
-        list(StripeConnection.objects.filter(owner=owner).values()),
-        list(ResourceState.objects.filter(connection__owner=owner).order_by("pk").values()),
-        list(SyncRange.objects.filter(connection__owner=owner).order_by("pk").values()),
+        list(Membership.objects.filter(organisation=organisation).order_by("pk").values()),
+        list(Invitation.objects.filter(organisation=organisation).order_by("pk").values()),
+        list(
+            User.objects.filter(memberships__organisation=organisation)
+            .order_by("pk")
+            .values("email", "password", "is_active")
+        ),
+        list(Chart.objects.filter(organisation=organisation).order_by("pk").values()),
+        list(connections.order_by("pk").values()),
+        list(ResourceState.objects.filter(connection__in=connections).order_by("pk").values()),
+        list(SyncRange.objects.filter(connection__in=connections).order_by("pk").values()),
         figures,
     )
 
@@ -116,43 +75,62 @@ def _answer(response: Any) -> int | str:
     return int(response.status_code)
 
 
-def test_every_url_answers_the_owner_another_user_and_a_visitor_as_it_should(
-    stripe_api: Any, owner: Any, owner_client: Client, other_user: Any
+def _signed_in(user: Any) -> Client:
+    # Signed in afresh for each request: a POST to log out must not end the matrix.
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def team(django_user_model: Any, owner: Any) -> dict[str, Any]:
+    organisation = home_organisation(owner).organisation
+    people = {"owner": owner}
+    for role in (ADMIN, VIEWER):
+        user = django_user_model.objects.create_user(f"{role}@example.com", "a long password 3")
+        Membership.objects.create(organisation=organisation, user=user, role=role)
+        people[role] = user
+    return people
+
+
+def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_should(
+    stripe_api: Any, team: dict[str, Any], owner_client: Client, other_user: Any
 ) -> None:
+    owner, viewer = team["owner"], team["viewer"]
+    organisation = home_organisation(owner).organisation
     routes = every_route()
     assert {r.name for r in routes} == set(EXPECTED), "a URL is missing from EXPECTED"
-
-    def signed_in(user: Any) -> Client:
-        # Signed in afresh for each request: a POST to log out must not end the matrix.
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
 
     assert (
         owner_client.post(SAVE_URL, {"api_key": stripe_api.keys["restricted"]}).status_code == 302
     )
     run_worker()
     other_key = stripe_api.keys["restricted_live"]
-    assert signed_in(other_user).post(SAVE_URL, {"api_key": other_key}).status_code == 302
-    chart = Chart.objects.create(owner=owner, name="Owner-only chart", **_chart_fields())
+    assert _signed_in(other_user).post(SAVE_URL, {"api_key": other_key}).status_code == 302
+    chart = Chart.objects.create(owner=owner, name="Organisation chart", **_chart_fields())
     Chart.objects.create(owner=other_user, name="Other's own chart", **_chart_fields())
-    before = _owner_state(owner)
+    connection = StripeConnection.objects.get(organisation=organisation)
+    ids = {
+        "connection_id": connection.pk,
+        "member_id": Membership.objects.get(user=viewer).pk,
+        "invitation_id": Invitation.objects.create(
+            organisation=organisation, email="invited@example.com", role=VIEWER
+        ).pk,
+    }
+    before = _state(organisation)
 
     answers: dict[tuple[str, str, str], int | str] = {}
     wrong: list[str] = []
     # Every GET first, then every POST: a POST (Remove) may change what a GET shows.
     for method in ("GET", "POST"):
         for route in routes:
-            url = route.url(chart.pk)
+            url = route.url(chart.pk, **ids)
             for actor, (get_answer, post_answer) in EXPECTED[route.name].items():
                 expected = get_answer if method == "GET" else post_answer
                 if expected is None:
                     continue
-                client = {
-                    "owner": lambda: signed_in(owner),
-                    "other": lambda: signed_in(other_user),
-                    "anonymous": Client,
-                }[actor]()
+                user = {**team, "other": other_user}.get(actor)
+                client = _signed_in(user) if user is not None else Client()
                 if method == "GET":
                     response = client.get(url, PREVIEW if route.name == "chart_preview" else {})
                 else:
@@ -162,34 +140,51 @@ def test_every_url_answers_the_owner_another_user_and_a_visitor_as_it_should(
                     wrong.append(f"{method} {url} as {actor}: {got}, expected {expected}")
                 if actor == "other" and method == "GET":
                     _sees_only_their_own(route.name, response, other_user, chart)
-                if actor != "owner" and _owner_state(owner) != before:
-                    wrong.append(f"{method} {url} as {actor} changed the owner's data")
-                    before = _owner_state(owner)
+                if actor == "viewer":
+                    _shows_no_key_state(route.name, response, connection)
+                if _state(organisation) != before:
+                    wrong.append(f"{method} {url} as {actor} changed the organisation's data")
+                    before = _state(organisation)
     assert not wrong, "\n".join(wrong)
     asked = [a for actors in EXPECTED.values() for pair in actors.values() for a in pair if a]
     assert len(answers) == len(asked)
 
-    # The owner's own requests, read-only above, still see everything of theirs.
-    assert owner_client.get(f"/charts/{chart.pk}/data.json").json()["mode"] == "Sandbox"
+    # The members' own requests, read-only above, still see everything of theirs.
+    for member in team.values():
+        assert _signed_in(member).get(f"/charts/{chart.pk}/data.json").json()["mode"] == "Sandbox"
 
 
 def _chart_fields() -> dict[str, str]:
     return {"metric": "charges", "measure": "count", "time_zone": "UTC"}
 
 
-def _sees_only_their_own(name: str, response: Any, other_user: Any, owner_chart: Chart) -> None:
-    """What the other user's own pages show: their integration, their charts, nothing else."""
+def _shows_no_key_state(name: str, response: Any, connection: StripeConnection) -> None:
+    """A viewer's pages never name a key, its mode's card, or an account's sync state."""
+    if response.status_code in (301, 302) or response.get("Content-Type", "").startswith(
+        "text/csv"
+    ):
+        return
+    text = response.content.decode()
+    for secret_ish in (connection.masked_key, connection.key_last4, "Saved key", "stripe_status"):
+        assert secret_ish not in text, f"{name} shows a viewer {secret_ish!r}"
+    assert "/integrations/" not in text, f"{name} leads a viewer to Integrations"
+
+
+def _sees_only_their_own(name: str, response: Any, other_user: Any, org_chart: Chart) -> None:
+    """What the other organisation's pages show: their integration, their charts only."""
     theirs = StripeConnection.objects.filter(owner=other_user).first()
-    owners = StripeConnection.objects.exclude(owner=other_user).get()
+    first = StripeConnection.objects.exclude(owner=other_user).get()
     text = response.content.decode()
     if name == "integrations":
         shows_theirs = theirs is not None and theirs.masked_key in text
-        shows_owners = owners.masked_key in text or 'class="badge badge-test"' in text
-        assert shows_theirs and not shows_owners, "the Integrations page of the other user"
+        shows_first = first.masked_key in text or 'class="badge badge-test"' in text
+        assert shows_theirs and not shows_first, "the Integrations page of the other user"
     elif name == "stripe_status":
         assert theirs is not None and response.json() == status_payload(status_of(theirs))
     elif name == "home":
-        lists_theirs_only = "Other&#x27;s own chart" in text and owner_chart.name not in text
+        lists_theirs_only = "Other&#x27;s own chart" in text and org_chart.name not in text
         assert lists_theirs_only, "the other user's Home"
+    elif name == "members":
+        assert "viewer@example.com" not in text and "admin@example.com" not in text
     elif name == "chart_preview":
         assert response.json()["mode"] == "Live"  # drawn from their own (live) connection

@@ -111,3 +111,28 @@ def test_a_connection_removed_before_its_run_ends_the_run_quietly() -> None:
     connection_id = connection.pk
     connection.delete()
     assert run_sync(connection_id) is None
+
+
+def test_due_connections_are_queued_in_turns_of_organisations() -> None:
+    # An agency's three accounts come due before a founder's one: the founder's is queued
+    # second, not fourth.
+    agency = [_connection("agency@example.com")]
+    for _ in range(2):
+        agency.append(
+            StripeConnection.objects.create(
+                owner=agency[0].owner,
+                sealed_key="x",
+                restricted=True,
+                mode="test",
+                key_last4="abcd",
+            )
+        )
+    founder = _connection("founder@example.com")
+    now = timezone.now()
+    for offset, connection in enumerate([*agency, founder]):
+        StripeConnection.objects.filter(pk=connection.pk).update(
+            next_run_at=now - timedelta(minutes=10 - offset)
+        )
+    queued = [pk for pk, _ in schedule.due(now, 10)]
+    assert queued == [agency[0].pk, founder.pk, agency[1].pk, agency[2].pk]
+    assert schedule.by_turns([]) == []

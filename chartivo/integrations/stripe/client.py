@@ -13,6 +13,7 @@ key (the SDK's own messages carry a partly masked one).
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 API_VERSION = "2023-08-16"
 
 ErrorKind = Literal["rejected", "forbidden", "rate_limited", "unavailable", "invalid"]
+
+
+_ACCOUNT_IN_REFUSAL = re.compile(r"on account '(acct_[A-Za-z0-9]{1,60})'")
 
 
 class StripeCallError(Exception):
@@ -265,6 +269,26 @@ class StripeSession:
                 if not self.policy.should_retry(error, attempt) or loop.time() + wait > deadline:
                     raise
             await asyncio.sleep(wait)
+
+    async def account(self) -> tuple[str, str]:
+        """The key's own Stripe account: its id and its name in the Stripe Dashboard, as far
+        as Stripe tells ("" where it does not). Stripe refuses the account to restricted
+        keys, but its refusal names the account, which is all the id that is needed."""
+        try:
+            response = await self._client.raw_request_async("get", "/v1/account")
+        except stripe.PermissionError as exc:
+            found = _ACCOUNT_IN_REFUSAL.search(str(exc.user_message or ""))
+            return (found.group(1) if found else "", "")
+        except stripe.StripeError:
+            return ("", "")
+        body = response.data if isinstance(response.data, dict) else {}
+        dashboard = (body.get("settings") or {}).get("dashboard") or {}
+        name = dashboard.get("display_name") or (body.get("business_profile") or {}).get("name")
+        account_id = body.get("id")
+        return (
+            account_id if isinstance(account_id, str) else "",
+            name[:200] if isinstance(name, str) else "",
+        )
 
     async def _list_once(self, path: str, params: dict[str, Any], dashboard_row: str) -> Page:
         try:

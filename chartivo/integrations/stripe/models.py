@@ -1,25 +1,45 @@
-"""A user's Stripe connection and its sync bookkeeping.
+"""An organisation's Stripe connections (one per Stripe account and mode) and their sync
+bookkeeping.
 
 What is stored about Stripe: the key, sealed (``chartivo.lib.secretbox``); its mode and
-last four characters for display; which resources it may read; and time checkpoints.
-Never a Stripe object, an object id, or anything about the merchant's customers.
+last four characters for display; the Stripe account's own id and display name, to name
+it on the card and to refuse the same account twice; which resources it may read; and
+time checkpoints. Never a Stripe object, an object id, or anything about the merchant's
+customers.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from chartivo.orgs.access import home_organisation
+
 
 class StripeConnection(models.Model):
     MODE_CHOICES: ClassVar = [("live", "Live"), ("test", "Sandbox")]
 
-    owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_connection"
+    # The organisation the connection belongs to. Empty only on rows the previous release
+    # inserted during a deploy; ``save`` fills it from the member who saved the key.
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stripe_connections",
     )
+    # The member who saved the key. The sealed key is bound to them (``seal_context``), so
+    # a sealed key copied into another row does not open there.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_connections"
+    )
+    # The Stripe account the key belongs to ("acct_…") and its name in the Stripe
+    # Dashboard, when Stripe tells them; empty when it does not.
+    account_id = models.CharField(max_length=64, blank=True, db_default="")
+    display_name = models.CharField(max_length=200, blank=True, db_default="")
     sealed_key = models.TextField(editable=False)
     restricted = models.BooleanField()
     mode = models.CharField(max_length=4, choices=MODE_CHOICES)
@@ -53,6 +73,16 @@ class StripeConnection(models.Model):
 
     def __str__(self) -> str:
         return f"Stripe connection {self.pk} ({self.get_mode_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.organisation_id is None and self.owner_id is not None:
+            self.organisation_id = home_organisation(self.owner).organisation_id
+        super().save(*args, **kwargs)
+
+    @property
+    def name(self) -> str:
+        """How the card and the account pickers name the account."""
+        return self.display_name or self.account_id or f"Stripe account …{self.key_last4}"
 
     @property
     def mode_label(self) -> str:

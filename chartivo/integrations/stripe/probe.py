@@ -39,6 +39,8 @@ TIMED_OUT = f"Stripe did not answer in time; {NOT_SAVED}"
 class ProbeResult:
     readable: dict[str, bool]  # resource key (and "events") -> may the key read it
     problems: dict[str, str]  # resource key -> "needs Read on Disputes"
+    account_id: str = ""  # the key's Stripe account ("acct_…"), when Stripe names it
+    display_name: str = ""  # its name in the Stripe Dashboard, when the key may read it
 
 
 def _targets() -> dict[str, tuple[str, str]]:
@@ -55,26 +57,38 @@ def _not_saved(error: StripeCallError) -> StripeCallError:
     return StripeCallError(error.kind, f"{first}; {NOT_SAVED}", status=error.status)
 
 
+async def _named_account(session: StripeSession, seconds: float) -> tuple[str, str]:
+    try:
+        async with asyncio.timeout(seconds):
+            return await session.account()
+    except TimeoutError:
+        return ("", "")
+
+
 @sensitive_variables("secret")
 async def _probe(secret: str) -> ProbeResult:
     started = time.monotonic()
     targets = _targets()
     async with StripeSession(
         secret,
-        max_connections=len(targets),
+        max_connections=len(targets) + 1,
         policy=KEY_CHECK_POLICY,
         timeout=KEY_CHECK_SECONDS,
     ) as session:
         # The first check in a fresh process loads much of the SDK: that counts too.
         left = max(1.0, KEY_CHECK_SECONDS - (time.monotonic() - started))
         session.policy = replace(KEY_CHECK_POLICY, deadline=left)
-        outcomes = await asyncio.gather(
+        # The account is asked beside the checks, under their deadline: a Stripe that
+        # does not name it leaves the name empty rather than the key unsaved.
+        named, *outcomes = await asyncio.gather(
+            _named_account(session, left),
             *(
                 session.list(path, {"limit": 1}, dashboard_row=row)
                 for path, row in targets.values()
             ),
             return_exceptions=True,
         )
+    account_id, display_name = named if isinstance(named, tuple) else ("", "")
     errors = [o for o in outcomes if isinstance(o, StripeCallError)]
     for kind in ("rejected", "unavailable", "rate_limited", "invalid"):
         first = next((e for e in errors if e.kind == kind), None)
@@ -91,7 +105,12 @@ async def _probe(secret: str) -> ProbeResult:
         readable[key] = not isinstance(outcome, StripeCallError)
         if not readable[key]:
             problems[key] = needs_read(row)
-    return ProbeResult(readable=readable, problems=problems)
+    return ProbeResult(
+        readable=readable,
+        problems=problems,
+        account_id=account_id,
+        display_name=display_name,
+    )
 
 
 # Hides every variable of the frames below too: the SDK's hold the key as ``api_key``.

@@ -41,8 +41,10 @@
   // the green banner and anything typed stay until the user leaves. The progress bar
   // moves silently; a change of state ("Synced", an error) is announced once.
   function setupSyncStatus() {
-    var box = document.getElementById("stripe-connection");
-    if (!box || box.dataset.state !== "syncing") return;
+    document.querySelectorAll(".connection[data-status-url]").forEach(followSync);
+  }
+  function followSync(box) {
+    if (box.dataset.state !== "syncing") return;
     var target = box.querySelector(".sync-state");
     var announcer = document.getElementById("sync-announcer");
     function syncing(s) {

@@ -42,13 +42,33 @@ def claim_until(now: datetime) -> datetime:
 
 
 def due(now: datetime, limit: int) -> list[tuple[int, bool]]:
-    """(connection id, first sync done) of connections due and not being synced, oldest first."""
+    """(connection id, first sync done) of connections due and not being synced: fair
+    between organisations (``by_turns``), and within each the oldest first."""
     rows = (
         StripeConnection.objects.filter(lease_free(now), next_run_at__lte=now)
-        .order_by("next_run_at")
-        .values_list("pk", "backfill_done_at")[:limit]
+        .order_by("next_run_at", "pk")
+        .values_list("pk", "backfill_done_at", "organisation_id")[:limit]
     )
-    return [(pk, done is not None) for pk, done in rows]
+    return [(pk, done is not None) for pk, done, _ in by_turns(list(rows))]
+
+
+Row = tuple[int, datetime | None, int | None]
+
+
+def by_turns(rows: list[Row]) -> list[Row]:
+    """The due connections queued in turns of organisations: each organisation's oldest
+    one, then each one's second, and so on (organisations in the order of their oldest).
+    Tasks run in the order queued, so an organisation with fifty accounts due does not
+    put all fifty ahead of another organisation's one; each account still syncs on its
+    own Stripe budget, as each is a Stripe account of its own."""
+    turns: dict[int | None, list[Row]] = {}
+    for row in rows:
+        turns.setdefault(row[2], []).append(row)
+    queued: list[Row] = []
+    depth = max((len(group) for group in turns.values()), default=0)
+    for turn in range(depth):
+        queued.extend(group[turn] for group in turns.values() if turn < len(group))
+    return queued
 
 
 def claim(connection_id: int, now: datetime) -> bool:

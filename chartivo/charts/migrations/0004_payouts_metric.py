@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("charts", "0002_dashboard_and_chart_editing"),
+        ("charts", "0003_organisations"),
     ]
 
     operations = [

@@ -1,0 +1,133 @@
+"""The isolation matrix's expected answers: every URL, for each actor.
+
+Actors: ``owner``, ``admin`` and ``viewer`` of the organisation under test; ``other``, the
+owner of another organisation; ``anonymous``. Each entry is (answer to GET, answer to
+POST); None: not asked (a POST that would change the organisation's data as it should).
+A new URL fails the matrix until someone decides here who may use it.
+"""
+
+from __future__ import annotations
+
+LOGIN = "login"  # the answer "redirected to the login page"
+HOME = "home"  # "redirected Home" (a page for signed-out visitors only)
+FORBIDDEN = 403  # the app's 403 page
+
+INTEGRATIONS = "302 to /integrations/#stripe"
+MEMBERS = "302 to /organisation/members/"
+RESET_FORM = "302 to /account/reset/password/"
+
+Answers = dict[str, tuple[int | str | None, int | str | None]]
+
+_OPEN_TO_ALL: Answers = {"other": (200, 405), "anonymous": (200, 405)}
+_SIGNED_OUT_ONLY: Answers = {"other": (HOME, HOME), "anonymous": (200, 200)}
+
+
+def _members(get: int | str | None, post: int | str | None) -> Answers:
+    """The same answers for the organisation's three members."""
+    return {"owner": (get, post), "admin": (get, post), "viewer": (get, post)}
+
+
+def _managers(
+    get: int | str | None, post: int | str | None, *, other: tuple[int | str, int | str]
+) -> Answers:
+    """Owners and admins as given; a viewer gets the 403 page whatever the method."""
+    return {
+        "owner": (get, post),
+        "admin": (get, post),
+        "viewer": (FORBIDDEN, FORBIDDEN),
+        "other": other,
+        "anonymous": (LOGIN, LOGIN),
+    }
+
+
+def _signed_in(get: int | str | None, post: int | str | None, other: Answers) -> Answers:
+    return {**_members(get, post), **other, "anonymous": (LOGIN, LOGIN)}
+
+
+# The organisation's chart, by its id: another organisation's chart is exactly like a
+# missing one; a viewer sees it and may not change it.
+def _chart_read() -> Answers:
+    return _signed_in(200, 405, {"other": (404, 405)})
+
+
+def _chart_change(get: int | str | None) -> Answers:
+    return {
+        "owner": (get, None),
+        "admin": (get, None),
+        "viewer": (FORBIDDEN if get != 405 else 405, FORBIDDEN),
+        "other": (404 if get != 405 else 405, 404),
+        "anonymous": (LOGIN, LOGIN),
+    }
+
+
+EXPECTED: dict[str, Answers] = {
+    "healthz": {**_members(200, 405), **_OPEN_TO_ALL},
+    "readyz": {**_members(200, 405), **_OPEN_TO_ALL},
+    "signup": {**_members(HOME, HOME), **_SIGNED_OUT_ONLY},
+    "login": {**_members(HOME, HOME), **_SIGNED_OUT_ONLY},
+    "signup_sent": {**_members(200, 405), **_OPEN_TO_ALL},
+    # Mailed links without their token (or another's) work for nobody.
+    "signup_confirm": {**_members(400, 400), "other": (400, 400), "anonymous": (400, 400)},
+    "invitation": {**_members(400, 400), "other": (400, 400), "anonymous": (400, 400)},
+    "password_reset": {**_members(200, 200), "other": (200, 200), "anonymous": (200, 200)},
+    "password_reset_sent": {**_members(200, 405), **_OPEN_TO_ALL},
+    "password_reset_link": {
+        **_members(RESET_FORM, 405),
+        "other": (RESET_FORM, 405),
+        "anonymous": (RESET_FORM, 405),
+    },
+    "password_reset_set": {**_members(400, 400), "other": (400, 400), "anonymous": (400, 400)},
+    "logout": {**_members(405, LOGIN), "other": (405, LOGIN), "anonymous": (405, LOGIN)},
+    "password_change": _signed_in(200, 200, {"other": (200, 200)}),
+    "password_change_done": _signed_in(200, 405, {"other": (200, 405)}),
+    # Integrations: owners and admins only. "other" reaches their own organisation's.
+    "integrations": _managers(200, 405, other=(200, 405)),
+    "stripe_save": _managers(405, 400, other=(405, 400)),
+    "stripe_add": _managers(405, 400, other=(405, 400)),
+    "stripe_remove": _managers(405, None, other=(405, INTEGRATIONS)),
+    "stripe_replace": _managers(405, 400, other=(405, 404)),
+    "stripe_remove_one": _managers(405, None, other=(405, 404)),
+    "stripe_status": _managers(200, 405, other=(200, 405)),
+    # Members: owners and admins only; ids of another organisation's rows are 404s.
+    "members": _managers(200, 405, other=(200, 405)),
+    "member_invite": _managers(405, 400, other=(405, 400)),
+    "member_role": _managers(405, MEMBERS, other=(405, 404)),
+    "member_remove": _managers(405, None, other=(405, 404)),
+    "invitation_withdraw": _managers(405, None, other=(405, 404)),
+    # Switching needs an organisation of one's own to switch to; deleting, an owner.
+    "organisation_switch": _signed_in(405, 404, {"other": (405, 404)}),
+    "organisation_delete": {
+        "owner": (405, MEMBERS),
+        "admin": (405, FORBIDDEN),
+        "viewer": (405, FORBIDDEN),
+        "other": (405, MEMBERS),
+        "anonymous": (LOGIN, LOGIN),
+    },
+    "home": _signed_in(200, 405, {"other": (200, 405)}),
+    "new_chart": {**_members(200, 400), "other": (200, 400), "anonymous": (LOGIN, LOGIN)},
+    "chart_preview": _signed_in(200, 405, {"other": (200, 405)}),
+    "definitions": _signed_in(200, 405, {"other": (200, 405)}),
+    "definitions_mismatch": _signed_in(200, 405, {"other": (200, 405)}),
+    # Each organisation sees the reconciliation of its own accounts only.
+    "reconciliation": _signed_in(200, 405, {"other": (200, 405)}),
+    "chart_detail": _chart_read(),
+    "chart_data": _chart_read(),
+    "chart_csv": _chart_read(),
+    "chart_figures": _chart_read(),
+    # GET asks first (a page that names the chart); POST deletes.
+    "chart_delete": _chart_change(200),
+    "chart_edit": _chart_change(200),
+    "chart_save_view": _chart_change(405),
+    "chart_move": _chart_change(405),
+    "chart_width": _chart_change(405),
+    # A copy is its maker's own chart (a viewer's is personal): changes the organisation.
+    "chart_duplicate": {
+        **_members(405, None),
+        "other": (405, 404),
+        "anonymous": (LOGIN, LOGIN),
+    },
+    # Not deleted: nothing to restore, for anyone.
+    "chart_restore": {**_members(405, 404), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
+    # An order must be a JSON list of the sender's own charts.
+    "charts_order": {**_members(405, 400), "other": (405, 400), "anonymous": (LOGIN, LOGIN)},
+}
