@@ -170,8 +170,9 @@ def currency_view_of(connection: Source, sync: SyncStatus | None) -> str:
     cached figures reads no aggregate for it either."""
     if sync is None or sync.state != "synced" or not sync.last_synced_at:
         return default_view(connection.pk)
-    key = f"currency-view:{key_part(connection)}:{identity(connection)}:"
-    key += figures_version(connection, sync)
+    # Hashed: the parts hold spaces and quotes, which a cache key must not.
+    parts = repr((identity(connection), figures_version(connection, sync))).encode()
+    key = f"currency-view:{key_part(connection)}:{hashlib.sha256(parts).hexdigest()[:40]}"
     found = cache.get_many([key]).get(key)
     if isinstance(found, str):
         return found
