@@ -97,7 +97,7 @@ def test_every_users_connection_figures_and_charts_move_into_their_own_organisat
             conn = StripeConnection.objects.get(organisation=organisation)
             assert conn.owner.email == email
             assert open_key(conn) == made["keys"][email]  # the sealed key still opens
-            assert conn.resource_states.get().backfilled
+            assert conn.resource_states.get(resource="charges").backfilled
             figures = Aggregate.objects.get(connection=conn)
             assert (figures.count, figures.amount) == (number, 1000 * number)
             charts = Chart.objects.filter(organisation=organisation)

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from chartivo.accounts.models import User
-from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.models import ResourceState, StripeConnection
 from chartivo.integrations.stripe.sync import schedule
 from chartivo.integrations.stripe.sync.engine import run_sync
 from chartivo.integrations.stripe.sync.status import NOT_ANSWERING, status_of
@@ -136,3 +136,23 @@ def test_due_connections_are_queued_in_turns_of_organisations() -> None:
     queued = [pk for pk, _ in schedule.due(now, 10)]
     assert queued == [agency[0].pk, founder.pk, agency[1].pk, agency[2].pk]
     assert schedule.by_turns([]) == []
+
+
+def test_a_resource_added_after_the_first_sync_fills_in_without_unsyncing_the_rest() -> None:
+    # An upgrade that reads a new resource, or a permission added later: the figures
+    # already there stay "synced" (and cached); only the new resource's metrics wait.
+    connection = _connection("later@example.com")
+    StripeConnection.objects.filter(pk=connection.pk).update(
+        backfill_done_at=timezone.now(), last_synced_at=timezone.now()
+    )
+    ResourceState.objects.create(
+        connection=connection, resource="charges", backfilled=True, window_start=0
+    )
+    ResourceState.objects.create(
+        connection=connection, resource="payouts", window_start=0, backfill_span=86400
+    )
+    connection.refresh_from_db()
+    status = status_of(connection)
+    assert status.state == "synced"
+    assert status.metric_syncing("charges") is None
+    assert status.metric_syncing("payouts") is not None

@@ -107,8 +107,11 @@ def status_of(connection: StripeConnection) -> SyncStatus:
         error = NOT_ANSWERING
     if error:
         overall = "error"
-    elif connection.backfill_done_at is None or remaining:
+    elif connection.backfill_done_at is None:
         overall = "syncing"
+    # Once the first sync is done the connection stays synced: a resource that arrives
+    # later (a permission added, or one a new release reads) fills in beside the figures
+    # already there, each metric still waiting for it saying so (``metric_syncing``).
     else:
         overall = "synced"
     return SyncStatus(
