@@ -16,12 +16,10 @@ def _normalised_email(value: str) -> str:
     return value.strip().lower()
 
 
-class SignUpForm(forms.Form):
-    email = forms.EmailField(
-        label="Email",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
-    )
+class NewPasswordForm(forms.Form):
+    """A new password typed twice, checked against the validators for its account's
+    address (``password_email``)."""
+
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -34,12 +32,8 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean_email(self) -> str:
-        email = _normalised_email(self.cleaned_data["email"])
-        # With e-mail on, whether an address has an account is told only to its mailbox.
-        if not settings.EMAIL_ENABLED and User.objects.filter(email=email).exists():
-            raise forms.ValidationError(ALREADY_REGISTERED)
-        return email
+    def password_email(self, cleaned: dict[str, Any]) -> str:
+        raise NotImplementedError
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -47,12 +41,32 @@ class SignUpForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", "The two passwords do not match.")
         elif first:
-            candidate = User(email=cleaned.get("email", ""))
+            candidate = User(email=self.password_email(cleaned))
             try:
                 password_validation.validate_password(first, candidate)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class SignUpForm(NewPasswordForm):
+    field_order = ("email", "password1", "password2")
+
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def clean_email(self) -> str:
+        email = _normalised_email(self.cleaned_data["email"])
+        # With e-mail on, whether an address has an account is told only to its mailbox.
+        if not settings.EMAIL_ENABLED and User.objects.filter(email=email).exists():
+            raise forms.ValidationError(ALREADY_REGISTERED)
+        return email
+
+    def password_email(self, cleaned: dict[str, Any]) -> str:
+        return str(cleaned.get("email", ""))
 
 
 class LogInForm(forms.Form):

@@ -23,7 +23,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.paginator import Page
 from django.http import HttpRequest
@@ -48,6 +48,7 @@ _TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 CardBuilder = Callable[[list[Drawing]], list[dict[str, Any]]]
 # Each chart's account (one, or all of the organisation's) and that account's sync.
 Drawn = tuple[Source | None, SyncStatus | None]
+T = TypeVar("T")
 
 
 def cards_html(
@@ -66,10 +67,7 @@ def cards_html(
     if not charts:
         return SafeString("")
     now = timezone.now()
-    keys = [
-        figure_keys([spec], source, sync, now=now)[0]
-        for spec, (source, sync) in zip(specs, sources, strict=True)
-    ]
+    keys = _per_source(specs, sources, lambda group, *pair: figure_keys(group, *pair, now=now))
     key = _key(request, charts, keys, page, sources, locale)
     html = cache.get_many([key]).get(key) if key is not None else None
     if not isinstance(html, str):
@@ -87,17 +85,25 @@ def cards_html(
 
 
 def _drawn(specs: Sequence[ChartSpec], sources: Sequence[Drawn], now: datetime) -> list[Drawing]:
-    """Every chart's drawing; the charts of one account are drawn together (one round
-    trip to the cache)."""
+    return _per_source(specs, sources, lambda group, *pair: drawings(group, *pair, now=now))
+
+
+def _per_source(
+    specs: Sequence[ChartSpec],
+    sources: Sequence[Drawn],
+    each: Callable[[list[ChartSpec], Source | None, SyncStatus | None], list[T]],
+) -> list[T]:
+    """``each`` called once per account with the specs of its charts (one round trip to
+    the cache for their keys, their currency view or their figures), results in the
+    charts' order."""
     groups: dict[int, list[int]] = {}
     for index, pair in enumerate(sources):
         groups.setdefault(id(pair[0]), []).append(index)
-    shown: dict[int, Drawing] = {}
+    found: dict[int, T] = {}
     for indexes in groups.values():
         source, sync = sources[indexes[0]]
-        drawn = drawings([specs[i] for i in indexes], source, sync, now=now)
-        shown.update(zip(indexes, drawn, strict=True))
-    return [shown[i] for i in range(len(specs))]
+        found.update(zip(indexes, each([specs[i] for i in indexes], source, sync), strict=True))
+    return [found[i] for i in range(len(specs))]
 
 
 def _key(

@@ -27,7 +27,7 @@ from chartivo.charts.definitions import definition_of
 from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
 from chartivo.charts.models import Chart
-from chartivo.charts.payloads import build_payload, state_of
+from chartivo.charts.payloads import ChartPayload, build_payload, state_of
 from chartivo.charts.presentation import figure_tables, totals
 from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.charts.scope import (
@@ -117,23 +117,32 @@ def _drawn(
     return drawing(spec, connection, sync), connection, sync, changed
 
 
+def _payload(
+    request: HttpRequest,
+    chart: Chart,
+    shown: Drawing,
+    connection: Source | None,
+    sync: SyncStatus | None,
+) -> ChartPayload:
+    """What the chart draws, as this reader may see it (the page and its data alike)."""
+    payload = build_payload(
+        shown,
+        connection,
+        sync,
+        locale=locale_of(request),
+        chart_type=chart.chart_type,
+        currency=request.GET.get("currency"),
+    )
+    return for_member(request, payload)
+
+
 @login_required
 @require_GET
 def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = owned(request, chart_id)
     shown, connection, sync, changed = _drawn(request, chart)
     locale = locale_of(request)
-    payload = for_member(
-        request,
-        build_payload(
-            shown,
-            connection,
-            sync,
-            locale=locale,
-            chart_type=chart.chart_type,
-            currency=request.GET.get("currency"),
-        ),
-    )
+    payload = _payload(request, chart, shown, connection, sync)
     resolved = shown.resolved
     state, _, _ = state_of(shown, connection, sync)
     rows = []
@@ -144,9 +153,6 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
     ):
         rows = totals(shown.figures, resolved, locale)
     spec = shown.spec
-    view = ViewRange(
-        spec.range_preset, spec.custom_start, spec.custom_end, spec.time_zone, spec.compare
-    )
     context: dict[str, Any] = {
         "chart": chart,
         "payload": payload,
@@ -171,7 +177,7 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
             }
         ),
         "granularity": spec.granularity,
-        "range_name": range_name(view),
+        "range_name": range_name(spec.view_range()),
         "follows": chart.range_preset == "dashboard",
         "zones": zone_names(),
         "has_csv": state in ("ready", "zero", "syncing"),
@@ -190,18 +196,7 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
 def chart_data_json(request: HttpRequest, chart_id: int) -> HttpResponse:
     chart = owned(request, chart_id)
     shown, connection, sync, _ = _drawn(request, chart)
-    payload = for_member(
-        request,
-        build_payload(
-            shown,
-            connection,
-            sync,
-            locale=locale_of(request),
-            chart_type=chart.chart_type,
-            currency=request.GET.get("currency"),
-        ),
-    )
-    return JsonResponse(payload.to_json())
+    return JsonResponse(_payload(request, chart, shown, connection, sync).to_json())
 
 
 @gzip_page

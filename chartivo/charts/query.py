@@ -80,6 +80,12 @@ class ChartSpec:
     def follows_dashboard(self) -> bool:
         return self.range_preset == FOLLOW_DASHBOARD
 
+    def view_range(self) -> ViewRange:
+        """The range, zone and comparison this spec is drawn over."""
+        return ViewRange(
+            self.range_preset, self.custom_start, self.custom_end, self.time_zone, self.compare
+        )
+
 
 @dataclass(frozen=True)
 class ViewRange:

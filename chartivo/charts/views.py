@@ -151,7 +151,7 @@ def _card(
         and isinstance(resolved, ResolvedSpec)
         and state in ("ready", "syncing")
     ):
-        summary = card_summary(shown.figures, resolved, range_name(_spec_view(shown.spec)), locale)
+        summary = card_summary(shown.figures, resolved, range_name(shown.spec.view_range()), locale)
     return {
         "chart": chart,
         "state": state,
@@ -161,16 +161,10 @@ def _card(
         "trend_id": f"trend-{chart.pk}",
         "trend": {"values": summary.trend} if summary else None,
         "zone": resolved.zone.key if isinstance(resolved, ResolvedSpec) else shown.spec.time_zone,
-        "range": range_name(_spec_view(shown.spec)),
+        "range": range_name(shown.spec.view_range()),
         "follows": chart.range_preset == FOLLOW_DASHBOARD,
         "so_far": isinstance(resolved, ResolvedSpec) and resolved.time_range.so_far,
     }
-
-
-def _spec_view(spec: ChartSpec) -> ViewRange:
-    return ViewRange(
-        spec.range_preset, spec.custom_start, spec.custom_end, spec.time_zone, spec.compare
-    )
 
 
 def drawn_spec(chart: Chart, dashboard: ViewRange) -> ChartSpec:
