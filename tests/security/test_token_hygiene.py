@@ -1,0 +1,101 @@
+"""Read API tokens never leave sealed either: not in log records or lines, error reports
+(the page, the e-mails to ADMINS), the database or the test output, through every way a
+token is used, refused or misused. The one place a token is ever shown is the page that
+answers its making, once.
+
+The same leak hunt as ``test_secret_hygiene``: the token and its body without the
+prefix are counted in each place; a failure says where and how many, never the text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.db import OperationalError, connection
+from django.test import Client
+
+from tests.security.conftest import LogCapture, leaks, response_text
+from tests.support.database import database_text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+METRICS = "/api/v1/metrics"
+
+
+def _secrets(token: str) -> dict[str, str]:
+    return {"the token": token, "the token's body": token[4:]}
+
+
+def _fail_token_lookups(execute: Any, sql: str, params: Any, many: bool, ctx: Any) -> Any:
+    if "api_apitoken" in sql.lower():
+        raise OperationalError("the database went away")
+    return execute(sql, params, many, ctx)
+
+
+def _make_token(client: Client, name: str) -> str:
+    page = client.post("/account/api/", {"name": name}).content.decode()
+    found = re.search(r'id="new-token"[^>]*value="(chv_[A-Za-z0-9_\-]+)"', page)
+    assert found, "no token on the page that made it"
+    return found[1]
+
+
+def test_a_token_is_in_no_log_report_database_or_output_whatever_is_done_with_it(
+    owner_client: Client, app_logs: LogCapture, settings: Any, capfd: Any
+) -> None:
+    token = _make_token(owner_client, "leak hunt")
+    revoked = _make_token(owner_client, "revoked")
+    seen: dict[str, str] = {}
+
+    def ask(what: str, path: str, header: str | None = None, **params: str) -> Any:
+        client = Client(headers={"Authorization": header} if header else None)
+        client.raise_request_exception = False
+        response = client.get(path, params)
+        seen[what] = response_text(response)
+        return response
+
+    # Used, refused, misused: every answer, and whatever Django and the app log for it.
+    assert ask("a good request", METRICS, f"Bearer {token}").status_code == 200
+    ask("a series", "/api/v1/series", f"Bearer {token}", metric="charges")
+    ask("a bad parameter", "/api/v1/series", f"Bearer {token}", metric="nope", tz="x" * 80)
+    ask("a mistyped token", METRICS, f"Bearer {token}x")
+    ask("another scheme", METRICS, f"Token {token}")
+    settings.DEBUG = True  # ninja's own bearer class logs a malformed header in debug mode
+    ask("a malformed header in debug mode", METRICS, f"Basic {token}")
+    ask("no scheme in debug mode", METRICS, token)
+    settings.DEBUG = False
+    ask("a missing address", "/api/v1/nothing", f"Bearer {token}")
+    owner_client.post("/account/api/2/revoke/")
+    assert ask("a revoked token", METRICS, f"Bearer {revoked}").status_code == 401
+
+    # A server error while the token is being looked up: the report lists the request's
+    # headers and every frame's variables, the token among them.
+    settings.ADMINS = [("Operator", "ops@example.com")]
+    with connection.execute_wrapper(_fail_token_lookups):
+        failed = ask("a server error", METRICS, f"Bearer {token}")
+    assert failed.status_code == 500 and len(mail.outbox) == 1, "no error report was sent"
+    report = "\n".join(str(m.body) for m in mail.outbox)
+    assert "the database went away" in report and "token" in report
+    header_clean = leaks(app_logs.raw_text, _secrets(token))
+    assert not header_clean, f"the app logged a token sent in the header: {header_clean}"
+
+    # Pasted into the address (refused): Django's request log records the address, the
+    # log filter masks it in every line written.
+    ask("a token in the address", METRICS, None, token=token)
+    ask("a token in a path", f"/api/v1/{token}", f"Bearer {token}")
+    assert "chv_[redacted]" in app_logs.written, "the addresses were not logged?"
+
+    captured = capfd.readouterr()
+    places = {
+        "log lines written (text and JSON)": app_logs.written,
+        "the e-mailed error report": report,
+        "test output (stdout and stderr)": captured.out + captured.err,
+        "the database, every table": database_text(),
+        **{f"response to {what}": text for what, text in seen.items()},
+    }
+    for secret in (token, revoked):
+        found = {where: n for where, text in places.items() if (n := leaks(text, _secrets(secret)))}
+        assert not found, f"a token was found: {found}"
+    assert len(seen) == 12
