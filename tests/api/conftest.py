@@ -12,9 +12,19 @@ from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import Membership
 
 
+class HiddenToken(str):
+    """A token that an assertion's explanation prints as ``'chv_…'``: a failing test must
+    not put a token into the test output."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'chv_…'"
+
+
 def token_for(user: Any, name: str = "script", membership: Membership | None = None) -> str:
     """A new token of ``user`` in their first organisation (or ``membership``'s)."""
-    return create_token(membership or home_organisation(user), name).secret
+    return HiddenToken(create_token(membership or home_organisation(user), name).secret)
 
 
 def api_get(token: str | None, path: str, **params: Any) -> Any:

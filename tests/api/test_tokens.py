@@ -16,7 +16,7 @@ from django.test import Client
 from chartivo.api.models import ApiToken
 from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import VIEWER, Membership
-from tests.api.conftest import api_get, error_of, token_for
+from tests.api.conftest import HiddenToken, api_get, error_of, token_for
 from tests.support.database import database_text
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ METRICS = "/api/v1/metrics"
 def _shown_token(page: str) -> str:
     found = re.search(r'id="new-token"[^>]*value="(chv_[A-Za-z0-9_\-]+)"', page)
     assert found, "the new token is not on the page"
-    return found[1]
+    return HiddenToken(found[1])
 
 
 def test_a_member_makes_a_token_sees_it_once_and_its_last_use_is_shown(

@@ -12,6 +12,7 @@ before; a viewer's pages never show a key or an account's state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from chartivo.integrations.stripe.views import status_payload
 from chartivo.metrics.models import Aggregate
 from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import ADMIN, VIEWER, Invitation, Membership, Organisation
+from tests.api.conftest import HiddenToken
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, every_route
 from tests.security.isolation_table import EXPECTED, HOME, LOGIN
@@ -114,7 +116,7 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     Chart.objects.create(owner=other_user, name="Other's own chart", **_chart_fields())
     connection = StripeConnection.objects.get(organisation=organisation)
     tokens = {
-        actor: create_token(home_organisation(user), actor).secret
+        actor: HiddenToken(create_token(home_organisation(user), actor).secret)
         for actor, user in {**team, "other": other_user}.items()
     }
     ids = {
@@ -125,6 +127,11 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
             organisation=organisation, email="invited@example.com", role=VIEWER
         ).pk,
     }
+    # Another organisation's token cannot name this organisation's account either.
+    other_token = Client(headers={"Authorization": f"Bearer {tokens['other']}"})
+    named = other_token.get("/api/v1/series", {"metric": "charges", "account": str(connection.pk)})
+    assert named.status_code == 400 and named.json()["error"]["code"] == "unknown_account"
+
     before = _state(organisation)
 
     answers: dict[tuple[str, str, str], int | str] = {}
@@ -162,7 +169,7 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
         assert _signed_in(member).get(f"/charts/{chart.pk}/data.json").json()["mode"] == "Sandbox"
 
 
-def _client(actor: str, route: str, people: dict[str, Any], tokens: dict[str, str]) -> Client:
+def _client(actor: str, route: str, people: dict[str, Any], tokens: Mapping[str, str]) -> Client:
     if actor == "other_token":
         return Client(headers={"Authorization": f"Bearer {tokens['other']}"})
     user = people.get(actor)
