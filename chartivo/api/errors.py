@@ -38,7 +38,7 @@ TOKEN_IN_ADDRESS = (
 _GENERIC = {
     400: ("bad_request", "The request could not be read: check its parameters."),
     401: ("unauthorized", MISSING_TOKEN),
-    403: ("forbidden", "Not allowed: the API only reads, with a token in the Authorization header."),
+    403: ("forbidden", "Not allowed: the API reads, with a token in the Authorization header."),
     404: (
         "not_found",
         "There is nothing at this address: the endpoints are listed at /api/v1/openapi.json.",
