@@ -9,7 +9,12 @@ prefix are counted in each place; a failure says where and how many, never the t
 
 from __future__ import annotations
 
+import contextlib
 import re
+import secrets
+import urllib.error
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +24,7 @@ from django.test import Client
 
 from chartivo.api.models import ApiToken
 from tests.api.conftest import HiddenToken
+from tests.production.conftest import web_server
 from tests.security.conftest import LogCapture, leaks, response_text
 from tests.support.database import database_text
 
@@ -102,3 +108,25 @@ def test_a_token_is_in_no_log_report_database_or_output_whatever_is_done_with_it
         found = {where: n for where, text in places.items() if (n := leaks(text, _secrets(secret)))}
         assert not found, f"a token was found: {found}"
     assert len(seen) == 12
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_the_served_logs_hold_no_token_sent_or_pasted_in_either_format(
+    tmp_path: Path, log_format: str
+) -> None:
+    """``chartivo serve``: gunicorn's access log and error log and the app's lines, as an
+    operator's log collector gets them."""
+    token = HiddenToken("chv_" + secrets.token_urlsafe(32))
+    log = tmp_path / "web.log"
+    with web_server(log, REDIS_URL="", CHARTIVO_LOG_FORMAT=log_format) as base:
+        for path in ("/api/v1/metrics", f"/api/v1/{token}", f"/api/v1/metrics?token={token}"):
+            request = urllib.request.Request(  # noqa: S310 - the server this test started
+                base + path, headers={"Authorization": f"Bearer {token}"}
+            )
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    written = log.read_text()
+    assert "/api/v1/metrics" in written, "no access log lines?"
+    assert "/api/v1/chv_[redacted]" in written, "the pasted path was not logged masked"
+    found = leaks(written, _secrets(token))
+    assert not found, f"a token was found in the {log_format} log: {found}"
