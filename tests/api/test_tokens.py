@@ -1,7 +1,7 @@
 """Personal access tokens as a member and an operator use them: made on the API tokens
 page (shown once, kept as a digest), used in the Authorization header only, revoked at
-once, ended with their member's membership, limited per token; and the API's one error
-shape for every refusal."""
+once, ended with their member's membership, limited per token, reading with their
+member's role; and the API's one error shape for every refusal."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from chartivo.api.models import ApiToken
+from chartivo.charts.scope import ASK_A_MANAGER, NOT_AVAILABLE
 from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import VIEWER, Membership
 from tests.api.conftest import HiddenToken, api_get, error_of, token_for
+from tests.conftest import run_worker
 from tests.support.database import database_text
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +142,27 @@ def test_create_token_prints_a_new_token_once(owner: Any) -> None:
     assert ApiToken.objects.get().name == "support"
     with pytest.raises(CommandError, match="No active user"):
         call_command("create_token", "nobody@example.com", name="x", stdout=out)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_viewers_token_is_told_what_a_viewer_is_told(
+    owner: Any, owner_client: Client, django_user_model: Any, account: Any
+) -> None:
+    """A key without Read on Disputes: the owner's token names the permission, as the
+    owner's chart does; a viewer's token, like a viewer's chart, says to ask them."""
+    key = account.keys["restricted_no_disputes"]
+    assert owner_client.post("/integrations/stripe/", {"api_key": key}).status_code == 302
+    run_worker()
+    viewer = django_user_model.objects.create_user("viewer@example.com", "a long password 3")
+    organisation = home_organisation(owner).organisation
+    membership = Membership.objects.create(organisation=organisation, user=viewer, role=VIEWER)
+    params = {"metric": "disputes", "measure": "count"}
+    status, code, as_owner = error_of(api_get(token_for(owner), "/api/v1/series", **params))
+    assert (status, code) == (409, "metric_unavailable") and "Read on Disputes" in as_owner
+    viewer_token = token_for(viewer, membership=membership)
+    status, code, as_viewer = error_of(api_get(viewer_token, "/api/v1/series", **params))
+    assert (status, code) == (409, "metric_unavailable")
+    assert as_viewer == NOT_AVAILABLE + ASK_A_MANAGER
+    # What the key can read, both read alike.
+    charges = {"metric": "charges", "measure": "count"}
+    assert api_get(viewer_token, "/api/v1/series", **charges).json()["series"]
