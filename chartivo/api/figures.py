@@ -9,6 +9,7 @@ code itself. Nothing is computed a second way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
@@ -22,7 +23,7 @@ from chartivo.charts.query import CHARGED, SETTLEMENT, ChartSpec, ResolvedSpec, 
 from chartivo.charts.scope import for_member
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.metrics.export import plain_total, series_points
-from chartivo.metrics.money import DEFAULT_LOCALE
+from chartivo.metrics.money import DEFAULT_LOCALE, format_major
 from chartivo.metrics.periods import Granularity, TimeRange, canonical_zone
 from chartivo.metrics.series import ChartData
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
@@ -109,6 +110,15 @@ def _range(time_range: TimeRange, zone: ZoneInfo) -> dict[str, str]:
     }
 
 
+def pending_out(amounts: Mapping[str, int]) -> list[dict[str, str]]:
+    """What the settlement view states as pending conversion, per currency charged."""
+    return [
+        {"currency": code.upper(), "value": format_major(amounts[code], code)}
+        for code in sorted(amounts)
+        if amounts[code]
+    ]
+
+
 def series_out(chart: ChartData) -> list[dict[str, object]]:
     """Every series of the chart, in every currency, in the CSV's order and spelling."""
     return [
@@ -177,6 +187,7 @@ def series_answer(request: HttpRequest, query: SeriesQuery) -> dict[str, object]
         "range": _range(resolved.time_range, resolved.zone),
         "last_synced_at": payload.last_synced_at,
         "series": [] if empty or figures is None else series_out(figures.current),
+        "pending": [] if figures is None else pending_out(figures.pending),
         "comparison": None
         if figures is None
         else comparison_out(

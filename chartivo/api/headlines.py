@@ -19,6 +19,7 @@ from chartivo.api.errors import ApiError
 from chartivo.api.figures import (
     NOT_CONFIGURED,
     account_id,
+    pending_out,
     settled_view,
     source_for,
     view_range,
@@ -142,6 +143,7 @@ def headlines_answer(request: HttpRequest, query: ViewQuery) -> dict[str, object
         "view": SETTLEMENT if settled else CHARGED,
         "currencies": [c.upper() for c in currencies],
         "figures": out,
+        "pending": pending_out(figures.pending()) if settled else [],
     }
 
 

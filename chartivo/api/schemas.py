@@ -129,6 +129,14 @@ class SeriesOut(Schema):
     points: list[Point]
 
 
+class PendingOut(Schema):
+    """In the settlement view: charges authorised, not yet captured, so not yet converted by
+    Stripe; counted by currency charged, and not in the settlement figures yet."""
+
+    currency: str
+    value: str
+
+
 class RangeOut(Schema):
     start: str
     end: str
@@ -160,6 +168,7 @@ class SeriesResponse(Schema):
     last_synced_at: str | None
     series: list[SeriesOut]
     comparison: ComparisonOut | None
+    pending: list[PendingOut]
 
 
 class MeasureOut(Schema):
@@ -222,6 +231,7 @@ class HeadlinesResponse(Schema):
     view: str
     currencies: list[str]
     figures: list[HeadlineOut]
+    pending: list[PendingOut]
 
 
 class ErrorDetail(Schema):
