@@ -71,13 +71,20 @@ def openapi_document(request: HttpRequest) -> HttpResponse:
 
 
 def only_known_parameters(request: HttpRequest, schema: type[Schema] | tuple[()]) -> None:
-    """A parameter the endpoint does not take is refused, never ignored: a misspelt
-    ``granulrity=week`` would otherwise answer by day, looking right."""
+    """A parameter the endpoint does not take, or one given twice, is refused, never
+    ignored: a misspelt ``granulrity=week`` would otherwise answer by day, looking right."""
     known = (
         {field.alias or name for name, field in schema.model_fields.items()}
         if isinstance(schema, type)
         else set()
     )
+    repeated = sorted(name for name in request.GET if len(request.GET.getlist(name)) > 1)
+    if repeated:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"“{repeated[0][:40]}” is given more than once: give each parameter once.",
+        )
     unknown = sorted(set(request.GET) - known)
     if unknown:
         takes = ", ".join(sorted(known)) or "none"

@@ -126,6 +126,10 @@ def test_every_refusal_has_the_one_error_shape(owner: Any) -> None:
     assert status == 400 and "charges" in message  # names the values it takes
     status, code, message = error_of(api_get(secret, "/api/v1/series", metric="charges"))
     assert (status, code) == (409, "not_configured") and "Integrations" in message
+    misspelt = error_of(api_get(secret, "/api/v1/series", metric="charges", granulrity="week"))
+    assert misspelt[:2] == (400, "unknown_parameter") and "granularity" in misspelt[2]
+    twice = error_of(api_get(secret, "/api/v1/series", metric=["charges", "refunds"]))
+    assert twice[:2] == (400, "invalid_parameter") and "more than once" in twice[2]
     status, code, message = error_of(
         api_get(secret, "/api/v1/series", metric="charges", tz="Mars/Base")
     )
