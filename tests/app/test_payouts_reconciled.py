@@ -139,6 +139,10 @@ def test_a_first_sync_reconciles_a_round_of_payouts_and_leaves_the_rest_behind_r
     assert connection.backfill_done_at is not None  # the figures are all there
     assert PayoutCheck.objects.count() == reconcile.ON_REFRESH
     assert DBTaskResult.objects.filter(queue_name="backfill", status="READY").count() == 1
+    card = _text(owner_client.get("/integrations/").content)
+    left = len(paid) - reconcile.ON_REFRESH
+    assert f"Payouts reconciled: {reconcile.ON_REFRESH} of {len(paid)} to the cent" in card
+    assert f"({left} still being checked)" in card
 
     _run_queue("backfill")
     assert PayoutCheck.objects.count() == len(paid)
