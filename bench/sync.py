@@ -111,7 +111,7 @@ def sync_in_child(connection_id: int, env: dict[str, str], profile: str | None) 
 def production_stores(args: argparse.Namespace) -> Iterator[dict[str, str]]:
     """With several accounts: a PostgreSQL database and a Redis database of this run's own
     (the request budget lives in Redis, as with several workers in production)."""
-    if args.accounts == 1:
+    if args.accounts == 1 and not args.production_stores:
         yield {}
         return
     name = run_database_name("sync")
@@ -133,6 +133,11 @@ def main() -> None:
     parser.add_argument("--budget", default="50%", help="CHARTIVO_STRIPE_BUDGET (default 50%%)")
     parser.add_argument("--latency", default="150-300")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--production-stores",
+        action="store_true",
+        help="PostgreSQL and the budget in Redis for one account too (always with several)",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--profile", help="record the sync with py-spy into this file")
     args = parser.parse_args()
