@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("account/", include("chartivo.accounts.urls")),
+    path("account/", include("chartivo.digests.urls")),
     path("integrations/", include("chartivo.integrations.stripe.urls")),
     path("organisation/", include("chartivo.orgs.urls")),
     path("", include("chartivo.charts.urls")),
