@@ -39,7 +39,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     preference = preference_of(user)
     initial: dict[str, Any] = {"time_zone": preference.time_zone, "digest": preference.digest}
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes: dict[str, Any] = {"time_zone": form.cleaned_data["time_zone"]}
         if form.cleaned_data["digest"] != preference.digest:

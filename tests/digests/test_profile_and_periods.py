@@ -13,6 +13,7 @@ from django.test import Client
 
 from chartivo.digests.models import DAILY, MONTHLY, WEEKLY, MailPreference
 from chartivo.digests.periods import latest_due
+from chartivo.orgs.access import home_organisation
 
 
 @pytest.mark.django_db
@@ -57,3 +58,15 @@ def test_the_period_due_is_the_last_complete_one_at_eight_local_time(
     period, due_at = latest_due(frequency, ZoneInfo(zone), local_now)
     assert (period.first, period.last) == (date.fromisoformat(first), date.fromisoformat(last))
     assert due_at == datetime.fromisoformat(f"2026-{due_utc}").replace(tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_digest_link_opens_only_an_organisation_of_the_reader(
+    owner: Any, owner_client: Client, django_user_model: Any
+) -> None:
+    stranger = django_user_model.objects.create_user("stranger@example.com", "a long pass 1")
+    theirs = home_organisation(stranger).organisation
+    mine = home_organisation(owner).organisation
+    page = owner_client.get(f"/?organisation={theirs.pk}")
+    assert page.status_code == 200 and page.context["membership"].organisation == mine
+    assert owner_client.get("/?organisation=99999999999999999999999").status_code == 200

@@ -150,6 +150,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "CHARTIVO_STATE_DIR": str(tmp_path),
         "CHARTIVO_EMAIL_URL": "smtp+tls://chartivo:a-password@smtp.example.com",
         "CHARTIVO_EMAIL_FROM": "Chartivo <noreply@chartivo.example.com>",
+        "CHARTIVO_SITE_URL": "https://chartivo.example.com",
         **extra,
     }
 
@@ -182,6 +183,21 @@ def test_check_deploy_warns_when_e_mail_is_off(tmp_path: Path) -> None:
     )
     assert checked.returncode == 0, checked.stderr[-2000:]
     assert "chartivo.W001" in checked.stderr and "nobody can reset" in checked.stderr
+
+
+def test_check_deploy_warns_when_digests_would_link_to_localhost(tmp_path: Path) -> None:
+    env = _production_env(tmp_path, CHARTIVO_SITE_URL="")
+    del env["CHARTIVO_SITE_URL"]
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert "chartivo.W002" in checked.stderr and "CHARTIVO_SITE_URL" in checked.stderr
 
 
 _SECURITY_SETTINGS = (
