@@ -15,6 +15,7 @@ import secrets
 import threading
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -122,6 +123,8 @@ def tick(now: datetime | None = None) -> int:
     """Queues every digest due at ``now``; returns how many were queued."""
     from chartivo.digests.tasks import send_digest
 
+    if not settings.EMAIL_ENABLED:
+        return 0  # nothing could be sent; the Profile page says e-mail is off
     now = now or timezone.now()
     ensure_preferences(now)
     batch = secrets.token_hex(12)

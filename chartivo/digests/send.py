@@ -29,9 +29,11 @@ def _finish(delivery_id: int, state: str, error: str = "") -> None:
     )
 
 
-def deliver(delivery_id: int) -> str:
+def deliver(delivery_id: int, *, as_scheduled: bool = True) -> str:
     """Sends the digest of row ``delivery_id`` if no one else has; returns the row's state
-    as this call left it ("" when another task had it)."""
+    as this call left it ("" when another task had it). A scheduled digest is not sent to
+    a user who turned it off since it was queued; ``as_scheduled=False`` (the operator's
+    command) sends it whatever the user's schedule."""
     now = timezone.now()
     claimed = DigestDelivery.objects.filter(pk=delivery_id, state=QUEUED).update(
         state=SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -46,7 +48,8 @@ def deliver(delivery_id: int) -> str:
     if not settings.EMAIL_ENABLED:
         _finish(delivery_id, SKIPPED, "e-mail is off")
         return SKIPPED
-    if preference is None or not user.is_active:
+    subscribed = preference is not None and preference.digest == delivery.frequency
+    if not user.is_active or (as_scheduled and not subscribed):
         _finish(delivery_id, SKIPPED, "no longer subscribed")
         return SKIPPED
     period = period_starting(delivery.frequency, delivery.period_start)

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from chartivo.accounts.models import User
-from chartivo.digests.models import SENT, DigestDelivery
+from chartivo.digests.models import NONE, SENT, SKIPPED, DigestDelivery, MailPreference
 from chartivo.digests.schedule import tick
 from chartivo.digests.tasks import send_digest
 from chartivo.integrations.stripe.connect import connect
@@ -63,9 +63,12 @@ def test_two_schedulers_and_two_workers_send_each_digest_exactly_once(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(results) == len(members) == DigestDelivery.objects.count()
+    assert sum(results) == len(members) == DigestDelivery.objects.count() == 6
     for delivery_id in DigestDelivery.objects.values_list("pk", flat=True):
         send_digest.enqueue(delivery_id)  # as if a lost task had been queued again
+    # One member turns digests off while theirs waits in the queue: it is not sent.
+    quitter = members.pop()
+    MailPreference.objects.filter(user=quitter).update(digest=NONE)
 
     command = [sys.executable, "-m", "chartivo.cli", "db_worker", "--queue-name", "digest"]
     command += ["--batch", "--no-startup-delay", "--interval", "0"]
@@ -75,7 +78,9 @@ def test_two_schedulers_and_two_workers_send_each_digest_exactly_once(
 
     for member in members:
         assert len(smtp_server.to(member.email)) == 1, member.email
-    assert set(DigestDelivery.objects.values_list("state", flat=True)) == {SENT}
+    assert smtp_server.to(quitter.email) == []
+    states = dict(DigestDelivery.objects.values_list("user__email", "state"))
+    assert states == {**{m.email: SENT for m in members}, quitter.email: SKIPPED}
     assert len(smtp_server.messages) == len(members)
 
     # The operator's command: at once, whatever the schedule; recorded, so not sent again.

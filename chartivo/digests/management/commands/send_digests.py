@@ -41,7 +41,7 @@ class Command(BaseCommand):
             defaults={"time_zone": zone_name},
         )
         DigestDelivery.objects.filter(pk=delivery.pk).update(state=QUEUED, time_zone=zone_name)
-        state = deliver(delivery.pk)
+        state = deliver(delivery.pk, as_scheduled=False)
         if state != SENT:
             raise CommandError(f"Not sent ({state or 'being sent by a worker'}).")
         self.stdout.write(
