@@ -15,11 +15,13 @@ test: bootstrap lint                ## the whole suite, on SQLite then on Postgr
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Three test processes on two cores: many tests spend most of their time waiting (a paced
+# Stripe budget, a worker's interval, a fault's timeout), and a third process works meanwhile.
 test-sqlite:
-	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup --durations=5
+	env -u DATABASE_URL $(BIN)/pytest -n 3 --dist loadgroup --durations=5
 
 test-postgres:
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup --durations=5
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -n 3 --dist loadgroup --durations=5
 
 lint:                               ## ruff, mypy and module length, as CI runs them
 	$(BIN)/ruff check .

@@ -72,12 +72,14 @@ def apply_environment(env: dict[str, str]) -> None:
     call_command("migrate", verbosity=0)
 
 
-def connect(key: str, email: str = "bench@example.com") -> Any:
+def connect(key: str, email: str = "bench@example.com", *, add: bool = False) -> Any:
+    """Saves ``key`` for the user ``email`` (made if new); ``add``: as one more account of
+    that user's organisation."""
     from chartivo.accounts.models import User
     from chartivo.integrations.stripe.connect import connect as save_key
 
     user = User.objects.filter(email=email).first() or User.objects.create_user(email, "x" * 20)
-    return save_key(user, key)
+    return save_key(user, key, add=add)
 
 
 def run_child(argv: list[str], env: dict[str, str]) -> tuple[str, float, float]:

@@ -171,7 +171,8 @@ def main() -> None:
             flush_redis(args.redis)
 
     since = max(window_start(url), window_start(url_1))
-    two_digest, one_digest = digests(url, since), digests(url_1, since)
+    two_digest = digests(url, since, connections)
+    one_digest = digests(url_1, since, connections_1)
     differing = sorted(a for a in sample if two_digest.get(a) != one_digest.get(a))
     for name in names:
         with contextlib.suppress(Exception):

@@ -97,6 +97,7 @@ class RunResult:
     started: float
     stopped: float
     accounts: dict[int, str]  # connection id -> sandbox account (or BIG)
+    organisations: dict[int, str]  # connection id -> the organisation that connected it
     runs: list[SyncRun]
     jobs: dict[int, int]  # connection id -> tasks started for it
     lease_lost: int
@@ -162,18 +163,31 @@ def read_logs(paths: list[Path]) -> tuple[list[SyncRun], dict[int, int], int, in
 
 
 def connect_all(keys_file: Path) -> None:
-    """(In a child process with the run's environment.) Saves every key, as users would."""
+    """(In a child process with the run's environment.) Saves every key, as users would:
+    the accounts in organisations of ``per_organisation``, each organisation's first member
+    saving its first key and adding the others. Writes back each connection's account and
+    organisation."""
     import django
 
     django.setup()
     from chartivo.accounts.models import User
     from chartivo.integrations.stripe.connect import connect
 
-    keys: dict[str, str] = json.loads(keys_file.read_text())
-    # The big account first: its first sync is under way before the small ones are saved.
-    for account in sorted(keys, key=lambda a: a != BIG):
-        user = User.objects.create_user(f"{account}@{EMAIL_DOMAIN}", "bench password 123")
-        connect(user, keys[account])
+    given = json.loads(keys_file.read_text())
+    keys: dict[str, str] = given["keys"]
+    per_organisation = int(given["per_organisation"])
+    # The big account first: its first sync is under way before the small ones are saved,
+    # and its organisation holds small accounts too.
+    ordered = sorted(keys, key=lambda a: a != BIG)
+    saved: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ordered), per_organisation):
+        members = ordered[start : start + per_organisation]
+        organisation = f"org-{start // per_organisation + 1}"
+        user = User.objects.create_user(f"{organisation}@{EMAIL_DOMAIN}", "bench password 123")
+        for n, account in enumerate(members):
+            connection = connect(user, keys[account], add=n > 0)
+            saved[connection.pk] = (account, organisation)
+    keys_file.write_text(json.dumps({str(pk): pair for pk, pair in saved.items()}))
 
 
 def query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -183,34 +197,38 @@ def query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
         return list(db.execute(sql, params).fetchall())
 
 
-def _progress(url: str) -> tuple[int, int, float | None]:
+def _progress(url: str, big: int) -> tuple[int, int, float | None]:
     """(connections synced once, all connections, when the big account's first sync ended)."""
     done, total = query(
         url,
         "SELECT count(backfill_done_at), count(*) FROM stripe_integration_stripeconnection",
     )[0]
-    big = query(
+    ended = query(
         url,
-        "SELECT extract(epoch FROM c.backfill_done_at) FROM stripe_integration_stripeconnection c"
-        " JOIN accounts_user u ON u.id = c.owner_id WHERE u.email = %s",
-        (f"{BIG}@{EMAIL_DOMAIN}",),
+        "SELECT extract(epoch FROM backfill_done_at) FROM stripe_integration_stripeconnection"
+        " WHERE id = %s",
+        (big,),
     )
-    return int(done), int(total), (float(big[0][0]) if big and big[0][0] is not None else None)
+    return (
+        int(done),
+        int(total),
+        (float(ended[0][0]) if ended and ended[0][0] is not None else None),
+    )
 
 
-def _big_left(url: str) -> int:
+def _big_left(url: str, big: int) -> int:
     rows = query(
         url,
-        'SELECT coalesce(sum(r."end" - r.start), 0) FROM stripe_integration_syncrange r'
-        " JOIN stripe_integration_stripeconnection c ON c.id = r.connection_id"
-        " JOIN accounts_user u ON u.id = c.owner_id WHERE u.email = %s AND r.purpose = 'backfill'",
-        (f"{BIG}@{EMAIL_DOMAIN}",),
+        'SELECT coalesce(sum("end" - start), 0) FROM stripe_integration_syncrange'
+        " WHERE connection_id = %s AND purpose = 'backfill'",
+        (big,),
     )
     return int(rows[0][0])
 
 
 def _watch(
     url: str,
+    big: int,
     processes: list[subprocess.Popen[bytes]],
     loads: list[float],
     *,
@@ -226,14 +244,14 @@ def _watch(
         time.sleep(2)
         if any(p.poll() is not None for p in processes):
             raise SystemExit("a worker exited; see its log")
-        done, total, big_done = _progress(url)
+        done, total, big_done = _progress(url, big)
         loads.append(load_average())
         elapsed = time.time() - started
         if time.monotonic() >= next_report:
             next_report += 15
             print(
                 f"[{workers} worker(s)] {elapsed:5.0f}s: {done}/{total} first syncs done, "
-                f"big account: {_big_left(url) / 86400:.1f} resource-days left, "
+                f"big account: {_big_left(url, big) / 86400:.1f} resource-days left, "
                 f"load {loads[-1]:.2f}",
                 flush=True,
             )
@@ -257,9 +275,9 @@ def _connected_accounts(
     database: str,
     args: argparse.Namespace,
     logs: Path,
-) -> tuple[str, dict[str, str], dict[int, str]]:
+) -> tuple[str, dict[str, str], dict[int, str], dict[int, str]]:
     """A fresh database with every key saved: its URL, the workers' environment, and each
-    connection's account name."""
+    connection's account name and organisation."""
     url = database_url(args.postgres, database)
     recreate_database(args.postgres, database)
     flush_redis(args.redis)
@@ -280,21 +298,16 @@ def _connected_accounts(
         check=True,
     )
     keys_file = logs / "keys.json"
-    keys_file.write_text(json.dumps(keys))
+    keys_file.write_text(json.dumps({"keys": keys, "per_organisation": args.per_organisation}))
     print(f"[{workers} worker(s)] saving {len(keys)} keys…", flush=True)
     subprocess.run(
         [PYTHON, str(FAIRNESS_SCRIPT), "--connect", str(keys_file)], env=env, cwd=ROOT, check=True
     )
+    saved = json.loads(keys_file.read_text())
     keys_file.unlink()
-    accounts = {
-        int(pk): email.split("@")[0]
-        for pk, email in query(
-            url,
-            "SELECT c.id, u.email FROM stripe_integration_stripeconnection c"
-            " JOIN accounts_user u ON u.id = c.owner_id",
-        )
-    }
-    return url, env, accounts
+    accounts = {int(pk): account for pk, (account, _) in saved.items()}
+    organisations = {int(pk): organisation for pk, (_, organisation) in saved.items()}
+    return url, env, accounts, organisations
 
 
 def one_run(
@@ -306,9 +319,10 @@ def one_run(
     args: argparse.Namespace,
     logs: Path,
 ) -> RunResult:
-    url, env, accounts = _connected_accounts(
+    url, env, accounts, organisations = _connected_accounts(
         box, keys, workers=workers, database=database, args=args, logs=logs
     )
+    big = next(pk for pk, account in accounts.items() if account == BIG)
 
     box.control.reset_stats()
     paths = [logs / f"worker-{workers}-{n}.log" for n in range(workers)]
@@ -316,7 +330,7 @@ def one_run(
     processes = start_workers(env, paths)
     loads: list[float] = []
     try:
-        big_done = _watch(url, processes, loads, workers=workers, started=started, args=args)
+        big_done = _watch(url, big, processes, loads, workers=workers, started=started, args=args)
     finally:
         stopped = time.time()
         for process in processes:
@@ -334,6 +348,7 @@ def one_run(
         started=started,
         stopped=stopped,
         accounts=accounts,
+        organisations=organisations,
         runs=runs,  # with those the stop let finish: each task taken ran to its end
         jobs=dict(jobs),
         lease_lost=lease_lost,
@@ -366,14 +381,12 @@ def start_workers(env: dict[str, str], paths: list[Path]) -> list[subprocess.Pop
 
 
 _DIGEST = """
-SELECT split_part(u.email, '@', 1), count(*), sum(a.count), sum(a.amount), sum(a.captured),
+SELECT a.connection_id, count(*), sum(a.count), sum(a.amount), sum(a.captured),
        sum(a.fee), sum(a.net),
        md5(string_agg(concat_ws('|', a.resource, a.bucket, a.currency, a.dim1, a.dim2, a.count,
                                 a.amount, a.captured, a.fee, a.net),
                       ',' ORDER BY a.resource, a.bucket, a.currency, a.dim1, a.dim2))
 FROM metrics_aggregate a
-JOIN stripe_integration_stripeconnection c ON c.id = a.connection_id
-JOIN accounts_user u ON u.id = c.owner_id
 WHERE a.bucket >= %s
 GROUP BY 1
 """
@@ -383,5 +396,6 @@ def window_start(url: str) -> int:
     return int(query(url, "SELECT max(window_start) FROM stripe_integration_resourcestate")[0][0])
 
 
-def digests(url: str, since: int) -> dict[str, tuple[Any, ...]]:
-    return {str(row[0]): tuple(row[1:]) for row in query(url, _DIGEST, (since,))}
+def digests(url: str, since: int, accounts: dict[int, str]) -> dict[str, tuple[Any, ...]]:
+    """Each account's aggregates since ``since``, summed and hashed row by row."""
+    return {accounts[int(row[0])]: tuple(row[1:]) for row in query(url, _DIGEST, (since,))}

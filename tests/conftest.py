@@ -38,6 +38,35 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _MADE_STATE_DIR = pytest.StashKey[bool]()
+
+# Fixtures through which a test reaches the database (pytest-django's, and the live server
+# a browser test drives).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test runs on the databases that can change its outcome (README: "Which tests
+    run on which database").
+
+    The suite runs twice, on SQLite (the embedded default) and on PostgreSQL (production).
+    A test that opens no database runs in the SQLite pass only; a browser test of the
+    dashboard's screens, whose figures the golden and app tests prove on both databases,
+    runs in the PostgreSQL pass only. The guide's journeys in the browser run on both."""
+    on_sqlite = django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        screens_only = item.get_closest_marker("screens") is not None
+        runs_here = (uses_database or on_sqlite) and not (screens_only and on_sqlite)
+        (kept if runs_here else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 _seeds = itertools.count(1000 + 97 * os.getpid() % 10_000)
 
 

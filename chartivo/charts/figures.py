@@ -114,9 +114,18 @@ def figure_keys(
     now: datetime,
 ) -> list[str | None]:
     """The cache key of each spec's figures (None where they are computed each time),
-    without reading the figures themselves."""
+    without reading the figures themselves. A spec its range refuses (a saved range now
+    older than the history kept) draws only the refusal, which depends on nothing else:
+    it gets a key of the message, so one such chart does not keep Home from its cache."""
     specs = _in_view(specs, connection, sync)
-    return [cache_key(spec, _resolve(spec, now), connection, sync) for spec in specs]
+    keys: list[str | None] = []
+    for spec in specs:
+        resolved = _resolve(spec, now)
+        if isinstance(resolved, SpecError) and _kept(connection, sync):
+            keys.append("refused:" + hashlib.sha256(str(resolved).encode()).hexdigest()[:40])
+        else:
+            keys.append(cache_key(spec, resolved, connection, sync))
+    return keys
 
 
 def _in_view(
@@ -147,7 +156,7 @@ def cache_key(
     sync: SyncStatus | None,
 ) -> str | None:
     """The key figures are kept under, or None when they must be computed each time."""
-    if connection is None or sync is None or sync.state != "synced" or not sync.last_synced_at:
+    if connection is None or sync is None or not _kept(connection, sync):
         return None
     if isinstance(resolved, SpecError):
         return None
@@ -162,6 +171,16 @@ def cache_key(
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"chart-figures:{key_part(connection)}:{digest}"
+
+
+def _kept(connection: Source | None, sync: SyncStatus | None) -> bool:
+    """Whether figures may be kept: not while a first sync fills in or a sync fails."""
+    return (
+        connection is not None
+        and sync is not None
+        and sync.state == "synced"
+        and bool(sync.last_synced_at)
+    )
 
 
 def currency_view_of(connection: Source, sync: SyncStatus | None) -> str:

@@ -4,10 +4,12 @@ served from that cache must work exactly like a fresh one, for each reader."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from chartivo.accounts.models import User
 from chartivo.charts.models import Chart
@@ -67,3 +69,37 @@ def test_a_home_served_from_the_cache_has_working_forms_and_shows_every_change(
     assert "Charges, renamed" in _home(reader)
     Chart.objects.filter(pk=first.pk).update(width="wide")
     assert re.search(rf'class="chart-card wide" id="card-{first.pk}"', _home(reader))
+
+
+def test_a_chart_whose_saved_range_is_now_refused_does_not_keep_home_from_its_cache(
+    owner: User, account: Any, settings: Any
+) -> None:
+    """A saved range that has grown older than the history kept says why on its card; the
+    cards around it are still served from the kept page, not drawn again at each view."""
+    connect(owner, account.keys["restricted"])
+    run_worker()
+    today = timezone.now().date()
+    counted = Chart.objects.create(
+        owner=owner, name="Charges counted", metric="charges", measure="count", position=0
+    )
+    refused = Chart.objects.create(
+        owner=owner,
+        name="Charges since long ago",
+        metric="charges",
+        measure="count",
+        range_preset="custom",
+        custom_start=today - timedelta(days=settings.HISTORY_DAYS + 10),
+        custom_end=today,
+        position=1,
+    )
+    reader = _reader(owner)
+    first = reader.get("/")
+    assert f"keeps only the last {settings.HISTORY_DAYS} days" in first.content.decode()
+    assert "charts/cards.html" in _templates(first)
+    again = reader.get("/")
+    assert _order(again.content.decode(), counted, refused) == [counted.pk, refused.pk]
+    assert "charts/cards.html" not in _templates(again), "the cards were drawn again"
+
+
+def _templates(response: Any) -> list[str]:
+    return [template.name for template in response.templates]

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Browsing
 from tests.browser.secret import Secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 
 def _login_page(browsing: Browsing) -> None:

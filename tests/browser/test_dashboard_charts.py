@@ -17,7 +17,7 @@ from tests.browser.conftest import Browsing
 from tests.browser.guide import Guide, drawn, tab_to
 from tests.browser.secret import Secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 
 def _connected(browsing: Browsing, key: Secret, email: str) -> Guide:

@@ -16,7 +16,7 @@ from tests.browser.conftest import Browsing
 from tests.browser.guide import STATUS_POLL_MS, Guide, chart_card
 from tests.browser.secret import Secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 

@@ -30,7 +30,7 @@ from tests.browser.headline_reference import (
 from tests.browser.secret import Secret
 from tests.support.reference import list_everything
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 HISTORY_DAYS = 70  # "This month" is compared with last month: the history must reach it
 CUT = re.compile(r"to (\d\d):(\d\d) \(so far\)")

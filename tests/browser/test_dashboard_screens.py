@@ -13,7 +13,7 @@ from tests.browser.conftest import UPDATE_DOCS, Browsing
 from tests.browser.guide import Guide
 from tests.browser.secret import Secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 _OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 _WIDE = """() => [...document.querySelectorAll("body *")]

@@ -17,7 +17,7 @@ from tests.browser.conftest import Browsing
 from tests.browser.guide import Guide
 from tests.browser.secret import Secret
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 
 def test_switch_views_read_a_definition_and_open_the_reconciliation(

@@ -34,7 +34,7 @@ from tests.support.reference import (
     major_units,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_invited_viewer_sees_the_dashboard_not_integrations_and_loses_access_when_removed(
