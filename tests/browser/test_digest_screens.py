@@ -21,7 +21,7 @@ from tests.browser.secret import Secret
 from tests.conftest import run_worker
 from tests.support.mail import SmtpServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 _IMAGES_DRAWN = "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"
