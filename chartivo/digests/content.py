@@ -25,7 +25,7 @@ from chartivo.charts.figures import figures_version
 from chartivo.charts.headlines import HeadlineView, currencies_of, headline_views, in_view
 from chartivo.digests.changes import largest_changes
 from chartivo.digests.periods import DigestPeriod
-from chartivo.metrics.periods import RangePreset
+from chartivo.metrics.periods import RangeError, RangePreset
 from chartivo.metrics.windows import Compare, Compared, Unavailable
 from chartivo.orgs.models import Organisation
 
@@ -126,6 +126,28 @@ def section(
 
 
 def _compute(
+    organisation: Organisation, source: Source, period: DigestPeriod, zone: str, now: datetime
+) -> Section:
+    try:
+        return _figures_section(organisation, source, period, zone, now)
+    except RangeError as refused:
+        # A period the history does not cover (a month, with 30 days kept): Home refuses
+        # it too, and the digest says why rather than showing a part of it as the whole.
+        return Section(
+            organisation=_without_addresses(organisation.name),
+            organisation_id=organisation.pk,
+            mode_label=_mode_label(source),
+            currency="",
+            other_currencies=(),
+            settled=False,
+            metrics=(),
+            changes=(),
+            query="",
+            notes=(str(refused),),
+        )
+
+
+def _figures_section(
     organisation: Organisation, source: Source, period: DigestPeriod, zone: str, now: datetime
 ) -> Section:
     sync = status_of_source(source)

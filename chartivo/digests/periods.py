@@ -18,6 +18,9 @@ from chartivo.metrics.periods import RangePreset, local_instant
 from chartivo.metrics.windows import Compare
 
 SEND_HOUR = 8
+# On the 1st at 08:00, last month's first day is up to 31 days back: the history kept must
+# reach it (CHARTIVO_HISTORY_DAYS counts today as its first day).
+MONTHLY_HISTORY_DAYS = 32
 _NOUNS = {DAILY: "day", WEEKLY: "week", MONTHLY: "month"}
 
 

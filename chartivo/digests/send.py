@@ -53,7 +53,12 @@ def deliver(delivery_id: int, *, as_scheduled: bool = True) -> str:
         _finish(delivery_id, SKIPPED, "no longer subscribed")
         return SKIPPED
     period = period_starting(delivery.frequency, delivery.period_start)
-    message = digest_message(user, period, delivery.time_zone, now)
+    try:
+        message = digest_message(user, period, delivery.time_zone, now)
+    except Exception as error:  # nothing was sent: the row is tried again (``_requeued``)
+        _finish(delivery_id, FAILED, type(error).__name__)
+        logger.exception("digests.build_failed", extra={"delivery": delivery_id})
+        return FAILED
     if message is None:
         _finish(delivery_id, SKIPPED, "no Stripe account")
         return SKIPPED

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from chartivo.accounts.models import User
 from chartivo.charts.accounts import connections_of
-from chartivo.digests.models import FREQUENCY_CHOICES, MailPreference
+from chartivo.digests.models import FREQUENCY_CHOICES, MONTHLY, MailPreference
+from chartivo.digests.periods import MONTHLY_HISTORY_DAYS
 from chartivo.digests.schedule import preference_of
 from chartivo.metrics.periods import canonical_zone
 
@@ -25,6 +26,16 @@ class ProfileForm(forms.Form):
     digest = forms.ChoiceField(
         label="Digest e-mail", choices=FREQUENCY_CHOICES, widget=forms.RadioSelect
     )
+
+    def clean_digest(self) -> str:
+        chosen = str(self.cleaned_data["digest"])
+        if chosen == MONTHLY and settings.HISTORY_DAYS < MONTHLY_HISTORY_DAYS:
+            raise forms.ValidationError(
+                f"This server keeps {settings.HISTORY_DAYS} days of history, too few for a "
+                f"whole month (it takes {MONTHLY_HISTORY_DAYS}; an operator sets "
+                "CHARTIVO_HISTORY_DAYS): choose daily or weekly."
+            )
+        return chosen
 
     def clean_time_zone(self) -> str:
         zone = canonical_zone(self.cleaned_data["time_zone"])

@@ -1,6 +1,8 @@
 """Two schedulers ticking at once and two worker processes draining a queue that holds
-every digest twice: each member gets each digest exactly once. Then the operator's
-command sends one digest at once, which the scheduler does not send again."""
+every digest twice: each member gets each digest exactly once, and one who turned digests
+off while theirs waited in the queue gets none. Then the operator's
+command sends one digest at once, which the scheduler does not send again; a month the
+history does not cover is said so."""
 
 from __future__ import annotations
 
@@ -89,5 +91,11 @@ def test_two_schedulers_and_two_workers_send_each_digest_exactly_once(
     assert "daily digest" in str(daily["Subject"])
     assert tick(now + timedelta(minutes=1)) == 0
     assert len(smtp_server.to(members[1].email)) == 2
+    # A month is longer than the 30 days kept: the digest says so, as Home does, and shows
+    # no part of the month as if it were all of it.
+    call_command("send_digests", user=members[2].email, period="monthly")
+    monthly = smtp_server.wait_for(to=members[2].email, count=2).text
+    assert "Chartivo keeps only the last 30 days" in monthly
+    assert "Gross volume" not in monthly and "Open the dashboard" not in monthly
     with pytest.raises(CommandError, match="No user"):
         call_command("send_digests", user="nobody@example.com", period="weekly")

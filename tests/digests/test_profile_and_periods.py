@@ -30,6 +30,11 @@ def test_the_profile_keeps_a_zone_and_a_frequency_and_says_when_mail_is_off(
         "/account/profile/", {"time_zone": "Mars/Olympus", "digest": "daily"}
     )
     assert refused.status_code == 400 and "Choose a time zone" in refused.text
+    # A whole month needs more history than the 30 days kept by default.
+    settings.HISTORY_DAYS = 30
+    too_long = owner_client.post("/account/profile/", {"time_zone": "UTC", "digest": "monthly"})
+    assert too_long.status_code == 400 and "too few for a whole month" in too_long.text
+    settings.HISTORY_DAYS = 62
     saved = owner_client.post(
         "/account/profile/", {"time_zone": "asia/kathmandu", "digest": "monthly"}
     )
