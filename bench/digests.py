@@ -59,22 +59,32 @@ class CountingInbox:
 
 
 def _copy_connection(source: Any, organisations: list[Any]) -> None:
-    """The synced connection's state, copied to a connection of each organisation."""
+    """The synced connection's state, copied to a connection of each organisation: the
+    connections made in bulk, then each table's rows for all of them in one statement."""
+    from django.db import connection as db
+
     from chartivo.integrations.stripe.models import ResourceState, StripeConnection
     from chartivo.metrics.models import Aggregate, AggregateRollup
 
-    models: list[Any] = [Aggregate, AggregateRollup, ResourceState]
-    copied = [(m, list(m.objects.filter(connection_id=source.pk).values())) for m in models]
-    for organisation in organisations:
-        clone = StripeConnection.objects.get(pk=source.pk)
-        clone.pk = None
-        clone.organisation = organisation
-        clone.save()
-        for model, rows in copied:
-            model.objects.bulk_create(
-                [model(**{**row, "id": None, "connection_id": clone.pk}) for row in rows],
-                batch_size=2000,
-            )
+    row = StripeConnection.objects.filter(pk=source.pk).values().get()
+    StripeConnection.objects.bulk_create(
+        [
+            StripeConnection(**{**row, "id": None, "organisation_id": organisation.pk})
+            for organisation in organisations
+        ],
+        batch_size=1000,
+    )
+    connections = StripeConnection._meta.db_table
+    for model in (Aggregate, AggregateRollup, ResourceState):
+        columns = [str(f.column) for f in model._meta.concrete_fields if f.column != "id"]
+        copied = [c for c in columns if c != "connection_id"]
+        sql = (
+            f"INSERT INTO {model._meta.db_table} (connection_id, {', '.join(copied)}) "  # noqa: S608
+            f"SELECT c.id, {', '.join(f'r.{c}' for c in copied)} FROM {model._meta.db_table} r "
+            f"CROSS JOIN {connections} c WHERE r.connection_id = %s AND c.id <> %s"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(sql, [source.pk, source.pk])
 
 
 def _people(users: int, organisations: int, since: datetime) -> list[Any]:

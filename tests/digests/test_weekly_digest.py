@@ -69,6 +69,12 @@ def test_a_weekly_digest_in_kathmandu_goes_once_at_eight_with_the_figures_of_hom
     connect(owner, key)
     run_worker()
     monday = last_monday_at(8, 0, KATHMANDU, before=timezone.now() - timedelta(hours=1))
+    # Weekly by default once Stripe is connected, in the zone the dashboard was looked at in;
+    # due from then on (nothing of the past is sent out of the blue).
+    owner_client.get("/?range=last_7_days&tz=Asia/Kathmandu")
+    assert tick() == 0
+    made = MailPreference.objects.get(user=owner)
+    assert (made.digest, made.time_zone) == ("weekly", "Asia/Kathmandu")
     subscribe(owner, zone="Asia/Kathmandu", since=monday - timedelta(days=1))
 
     # Queued at 08:00 Monday in Kathmandu (02:15 UTC), not a minute before, and only once
