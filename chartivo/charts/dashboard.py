@@ -49,6 +49,7 @@ Kind = Literal["amount", "count", "rate"]
 # The quantities every headline figure is made of, summed in one query.
 GROSS, SUCCEEDED, FAILED, NET, CUSTOMERS, REFUNDED, REFUNDS, DISPUTES = range(8)
 SETTLED_GROSS, SETTLED_REFUNDED = 8, 9  # the same money in settlement currency
+PENDING = 10  # charges not yet converted into it (``chartivo.charts.pending``)
 QUANTITIES = (
     Quantity("charges", "captured", frozenset({"succeeded"})),
     Quantity("charges", "count", frozenset({"succeeded"})),
@@ -60,6 +61,7 @@ QUANTITIES = (
     Quantity("disputes", "count"),
     Quantity("balance_transactions", "amount", SETTLED_CHARGE),
     Quantity("balance_transactions", "amount", SETTLED_REFUNDS),
+    Quantity("charges", "unconverted", frozenset({"succeeded"})),
 )
 # A refund's balance transaction is negative: Home shows refunds as a positive amount.
 SIGNS = tuple(-1 if i == SETTLED_REFUNDED else 1 for i in range(len(QUANTITIES)))
@@ -215,6 +217,10 @@ class DashboardFigures:
     trend: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     activity: dict[str, int] = field(default_factory=dict)  # successful charges per currency
 
+    def pending(self) -> dict[str, int]:
+        """Per currency charged: the range's charges not yet converted (to its cut)."""
+        return {code: v for (quantity, code), v in self.current.items() if quantity == PENDING}
+
 
 def compute(connection_id: ConnectionIds, dashboard: DashboardRange) -> DashboardFigures:
     zone = parse_zone(dashboard.zone_name)
@@ -290,7 +296,7 @@ def cached_figures(
     if sync.state == "synced" and sync.last_synced_at:
         comparison = dashboard.comparison
         parts = [
-            "dashboard-2",
+            "dashboard-3",
             *identity(connection),
             figures_version(connection, sync),
             dashboard.zone_name,

@@ -8,7 +8,7 @@ Stripe.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -288,6 +288,7 @@ class ChartFigures:
     current_to_cut: dict[tuple[str, str], int]
     activity: dict[str, int]  # upper-case currency -> objects
     any_activity: bool  # did the account have any Stripe activity in the range at all
+    pending: dict[str, int] = field(default_factory=dict)  # charts.pending's, per currency
 
 
 def _windows(resolved: ResolvedSpec) -> list[Window]:
