@@ -23,6 +23,7 @@ from chartivo.charts.dashboard import (
 )
 from chartivo.charts.figures import figures_version
 from chartivo.charts.headlines import HeadlineView, currencies_of, headline_views, in_view
+from chartivo.charts.pending import pending_text
 from chartivo.digests.changes import largest_changes
 from chartivo.digests.periods import DigestPeriod
 from chartivo.metrics.periods import RangeError, RangePreset
@@ -166,6 +167,9 @@ def _figures_section(
         year_views = list(headline_views(year_figures, currency.lower(), "en_US", settled=settled))
     elif isinstance(year.comparison, Unavailable):
         notes.append(year.comparison.message)
+    pending = pending_text(figures.pending(), "en_US") if settled else ""
+    if pending:  # as Home says it: money charged that the settlement view cannot count yet
+        notes.append(pending)
     if sync.last_synced_at is None or sync.last_synced_at < dashboard.time_range.end:
         notes.append("The last sync finished before this period ended: figures may be incomplete.")
     changes = largest_changes(

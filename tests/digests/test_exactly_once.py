@@ -41,9 +41,13 @@ def _tick_in_thread(now: Any, results: list[int], start: threading.Barrier) -> N
 
 
 def test_two_schedulers_and_two_workers_send_each_digest_exactly_once(
-    owner: Any, account: Any, smtp_server: SmtpServer, settings: Any
+    owner: Any, stripe_api: Any, smtp_server: SmtpServer, settings: Any
 ) -> None:
     smtp_server.use_in_django(settings)
+    # An account that settles in USD, as most do: the digest opens in that currency, as Home.
+    account = stripe_api.control.create_account(
+        seed="digests-once", charges=150, days=30, settlement_currencies=["usd"]
+    )
     connect(owner, account.keys["restricted"])
     run_worker()
     organisation = Membership.objects.get(user=owner).organisation
@@ -84,6 +88,7 @@ def test_two_schedulers_and_two_workers_send_each_digest_exactly_once(
     states = dict(DigestDelivery.objects.values_list("user__email", "state"))
     assert states == {**{m.email: SENT for m in members}, quitter.email: SKIPPED}
     assert len(smtp_server.messages) == len(members)
+    assert "Amounts in USD, your settlement currency." in smtp_server.messages[0].text
 
     # The operator's command: at once, whatever the schedule; recorded, so not sent again.
     call_command("send_digests", user=members[1].email, period="daily")
