@@ -1,8 +1,8 @@
 """Tenant isolation and roles: every URL, asked by the owner, an admin and a viewer of an
-organisation, the owner of another organisation and an anonymous visitor, with GET and
-POST. The URLs come from the URLconf, and the table of expected answers
-(isolation_table.py) must name each one, so a new URL fails here until someone decides
-who may use it.
+organisation, the owner of another organisation, an anonymous visitor and a read API token
+of another organisation, with GET and POST. The URLs come from the URLconf, and the table
+of expected answers (isolation_table.py) must name each one, so a new URL fails here until
+someone decides who may use it.
 
 Both organisations have a Stripe connection (the first's synced, in sandbox mode; the
 other's in live mode) and a chart. After every request, the first organisation's
@@ -12,6 +12,7 @@ before; a viewer's pages never show a key or an account's state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from django.db.models import Count, Sum
 from django.test import Client
 
 from chartivo.accounts.models import User
+from chartivo.api.models import ApiToken
+from chartivo.api.tokens import create_token
 from chartivo.charts.models import Chart
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 from chartivo.integrations.stripe.sync.status import status_of
@@ -26,6 +29,7 @@ from chartivo.integrations.stripe.views import status_payload
 from chartivo.metrics.models import Aggregate
 from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import ADMIN, VIEWER, Invitation, Membership, Organisation
+from tests.api.conftest import HiddenToken
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, every_route
 from tests.security.isolation_table import EXPECTED, HOME, LOGIN
@@ -75,9 +79,10 @@ def _answer(response: Any) -> int | str:
     return int(response.status_code)
 
 
-def _signed_in(user: Any) -> Client:
-    # Signed in afresh for each request: a POST to log out must not end the matrix.
-    client = Client()
+def _signed_in(user: Any, token: str = "") -> Client:
+    # Signed in afresh for each request: a POST to log out must not end the matrix. On the
+    # read API's addresses a member sends their own token too.
+    client = Client(headers={"Authorization": f"Bearer {token}"} if token else None)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
 
@@ -110,13 +115,23 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     chart = Chart.objects.create(owner=owner, name="Organisation chart", **_chart_fields())
     Chart.objects.create(owner=other_user, name="Other's own chart", **_chart_fields())
     connection = StripeConnection.objects.get(organisation=organisation)
+    tokens = {
+        actor: HiddenToken(create_token(home_organisation(user), actor).secret)
+        for actor, user in {**team, "other": other_user}.items()
+    }
     ids = {
+        "token_id": ApiToken.objects.get(membership__user=owner).pk,
         "connection_id": connection.pk,
         "member_id": Membership.objects.get(user=viewer).pk,
         "invitation_id": Invitation.objects.create(
             organisation=organisation, email="invited@example.com", role=VIEWER
         ).pk,
     }
+    # Another organisation's token cannot name this organisation's account either.
+    other_token = Client(headers={"Authorization": f"Bearer {tokens['other']}"})
+    named = other_token.get("/api/v1/series", {"metric": "charges", "account": str(connection.pk)})
+    assert named.status_code == 400 and named.json()["error"]["code"] == "unknown_account"
+
     before = _state(organisation)
 
     answers: dict[tuple[str, str, str], int | str] = {}
@@ -129,16 +144,16 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
                 expected = get_answer if method == "GET" else post_answer
                 if expected is None:
                     continue
-                user = {**team, "other": other_user}.get(actor)
-                client = _signed_in(user) if user is not None else Client()
+                client = _client(actor, route.name, {**team, "other": other_user}, tokens)
                 if method == "GET":
-                    response = client.get(url, PREVIEW if route.name == "chart_preview" else {})
+                    response = client.get(url, _query(route.name))
                 else:
                     response = client.post(url, {})
                 answers[(route.name, actor, method)] = got = _answer(response)
                 if got != expected:
                     wrong.append(f"{method} {url} as {actor}: {got}, expected {expected}")
-                if actor == "other" and method == "GET":
+                theirs = actor == "other" or (actor == "other_token" and route.name[:4] == "api:")
+                if theirs and method == "GET":
                     _sees_only_their_own(route.name, response, other_user, chart)
                 if actor == "viewer":
                     _shows_no_key_state(route.name, response, connection)
@@ -152,6 +167,23 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     # The members' own requests, read-only above, still see everything of theirs.
     for member in team.values():
         assert _signed_in(member).get(f"/charts/{chart.pk}/data.json").json()["mode"] == "Sandbox"
+
+
+def _client(actor: str, route: str, people: dict[str, Any], tokens: Mapping[str, str]) -> Client:
+    if actor == "other_token":
+        return Client(headers={"Authorization": f"Bearer {tokens['other']}"})
+    user = people.get(actor)
+    if user is None:
+        return Client()
+    return _signed_in(user, tokens[actor] if route.startswith("api:") else "")
+
+
+def _query(route: str) -> dict[str, str]:
+    if route == "chart_preview":
+        return PREVIEW
+    if route == "api:series":
+        return {"metric": "charges", "measure": "count"}
+    return {}
 
 
 def _chart_fields() -> dict[str, str]:
@@ -188,3 +220,11 @@ def _sees_only_their_own(name: str, response: Any, other_user: Any, org_chart: C
         assert "viewer@example.com" not in text and "admin@example.com" not in text
     elif name == "chart_preview":
         assert response.json()["mode"] == "Live"  # drawn from their own (live) connection
+    elif name in ("api:catalogue", "api:series", "api:headlines"):
+        assert theirs is not None
+        answer = response.json()
+        if name == "api:catalogue":
+            assert [a["id"] for a in answer["accounts"]] == [str(theirs.pk)], "their accounts"
+        else:
+            assert answer["account"] == str(theirs.pk), f"{name} reads their own account"
+        assert first.masked_key not in response.content.decode()
