@@ -78,8 +78,8 @@ TASK_BACKEND = env_choice("CHARTIVO_TASK_BACKEND", "database", ("database", "rq"
 if TASK_BACKEND == "rq" and not REDIS_URL:
     raise ImproperlyConfigured("CHARTIVO_TASK_BACKEND=rq needs REDIS_URL")
 # In the order workers take them: account e-mail (a reset link, a sign-up confirmation)
-# is waited for by a person at a screen.
-TASK_QUEUES = ["email", "refresh", "backfill"]
+# is waited for by a person at a screen; digests can wait for refreshes, not for backfills.
+TASK_QUEUES = ["email", "refresh", "digest", "backfill"]
 TASKS = {
     "default": {
         # The stock django-tasks-rq backend refuses task priorities; Chartivo's follow its
@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "chartivo.integrations.stripe",
     "chartivo.metrics",
     "chartivo.charts",
+    "chartivo.digests",
     "chartivo.api",
     "chartivo.ops",
     *(["django_rq", "django_tasks_rq"] if TASK_BACKEND == "rq" else []),
@@ -219,6 +220,9 @@ if ADMINS and not EMAIL_ENABLED:
         "CHARTIVO_ADMINS needs CHARTIVO_EMAIL_URL: error reports are sent by e-mail."
     )
 EMAIL_TIMEOUT = 10
+# Digests' links go to the app's public address (default: the first trusted origin, or here).
+_site = (CSRF_TRUSTED_ORIGINS or ["http://localhost:8000"])[0]
+SITE_URL = env_url("CHARTIVO_SITE_URL", _site, schemes=("https", "http")).rstrip("/")
 if _email is not None:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _email.host
@@ -241,8 +245,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 _SSL_REDIRECT = env_bool("CHARTIVO_SSL_REDIRECT", True)  # read even when off, so it is checked
 SECURE_SSL_REDIRECT = HTTPS and _SSL_REDIRECT
 SECURE_HSTS_SECONDS = env_int("CHARTIVO_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
 BEHIND_PROXY = env_bool("CHARTIVO_BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Behind one proxy every connection comes from it: limits count the client's address as
@@ -253,8 +256,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Error reports (the DEBUG page, e-mails to ADMINS) list every frame's variables; the SDK's
-# frames hold the key under names no ``sensitive_variables`` can know, so the finished
-# report is masked as a whole.
+# frames hold the key under names no ``sensitive_variables`` knows: the report is masked.
 DEFAULT_EXCEPTION_REPORTER = "chartivo.lib.redaction.KeyMaskingExceptionReporter"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -353,17 +355,15 @@ LOGGING = {
         "stripe": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
-        # Django's own configuration gives "django" a console handler of its own in debug
-        # (and "django.server" one always) that would print each record a second time,
-        # without the mask: both go through the handler above, and only it.
+        # Django gives "django" a console handler of its own in debug (and "django.server"
+        # one always) that would print each record twice, unmasked: only the one above.
         "django": {"handlers": ["mail_admins"], "level": "NOTSET", "propagate": True},
         "django.server": {"handlers": [], "level": "NOTSET", "propagate": True},
     },
 }
 
 # --- Sync scheduling -----------------------------------------------------------------------
-# A worker holds a connection for this long between heartbeats; a dead worker's successor
-# takes over once it runs out.
+# A worker holds a connection this long between heartbeats; then a dead one's successor may.
 SYNC_LEASE_SECONDS = env_int("CHARTIVO_SYNC_LEASE_SECONDS", 60, minimum=2)
 # One task reads for at most this long, then queues the rest behind other tenants' work.
 SYNC_SLICE_SECONDS = env_int("CHARTIVO_SYNC_SLICE_SECONDS", 120, minimum=5)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", ops.readyz, name="readyz"),
     path("account/api/", include("chartivo.api.urls")),
     path("account/", include("chartivo.accounts.urls")),
+    path("account/", include("chartivo.digests.urls")),
     path("api/v1/openapi.json", openapi_document, name="api_openapi"),
     path("api/v1/", api.urls),
     path("integrations/", include("chartivo.integrations.stripe.urls")),

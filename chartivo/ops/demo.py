@@ -25,9 +25,11 @@ from typing import Any
 
 from chartivo.lib.env import env_int, env_str
 from chartivo.lib.state import PRIVATE_FILE, private_file_tightened, private_folder
+from chartivo.ops.mail_catcher import READY as MAIL_READY
 
 SANDBOX_PORT = env_int("CHARTIVO_DEMO_SANDBOX_PORT", 12111, minimum=1, maximum=65535)
 WEB_PORT = env_int("CHARTIVO_DEMO_PORT", 8000, minimum=1, maximum=65535)
+MAIL_PORT = env_int("CHARTIVO_DEMO_MAIL_PORT", 12125, minimum=1, maximum=65535)
 DEMO_EMAIL = "demo@chartivo.local"
 DEMO_PASSWORD = "chartivo-demo-2026"  # noqa: S105 - a demo login, printed on purpose
 KEY_NAMES = (
@@ -47,6 +49,10 @@ def _environment(state: Path) -> dict[str, str]:
     env.setdefault("DATABASE_URL", f"sqlite:///{state / 'chartivo.sqlite3'}")
     env["CHARTIVO_STRIPE_API_BASE"] = f"http://127.0.0.1:{SANDBOX_PORT}"
     env.setdefault("CHARTIVO_REFRESH_SECONDS", "60")
+    # Every message the demo sends goes to its own mail catcher, written to mail/.
+    env.setdefault("CHARTIVO_EMAIL_URL", f"smtp://127.0.0.1:{MAIL_PORT}")
+    env.setdefault("CHARTIVO_EMAIL_FROM", "Chartivo demo <noreply@chartivo.local>")
+    env.setdefault("CHARTIVO_SITE_URL", f"http://127.0.0.1:{WEB_PORT}")
     env.setdefault("DJANGO_SETTINGS_MODULE", "chartivo.settings")
     return env
 
@@ -124,6 +130,8 @@ def _screen(logs: Path) -> str:
         f"  Log in:    {DEMO_EMAIL} / {DEMO_PASSWORD}   (or sign up)",
         "  Then: profile menu → Integrations → Stripe Configuration, paste a key, Save.",
         f"  Logs:      {logs}/ (sandbox.log, web.log, worker.log)",
+        f"  Mail:      {logs.parent / 'mail'}/ (every message sent, one .eml file each:",
+        "             sign-up confirmations, resets, invitations, digests)",
         "",
     ]
     lines += [f"  {label}:\n    {keys.get(name, '(missing)')}" for name, label in KEY_NAMES]
@@ -177,6 +185,9 @@ def _start_everything(children: _Children, state: Path) -> None:
     sandbox_argv += ["--settlement-currencies", "usd"]
     sandbox, offset = children.start("sandbox", sandbox_argv)
     _wait_for_text(children.log("sandbox"), offset, SANDBOX_READY, "The sandbox", sandbox)
+    catcher = [python, "-m", "chartivo.ops.mail_catcher", "--port", str(MAIL_PORT)]
+    mail, offset = children.start("mail", [*catcher, "--folder", str(state / "mail")])
+    _wait_for_text(children.log("mail"), offset, MAIL_READY, "The mail catcher", mail)
     manage = [python, "-m", "chartivo.cli"]
     for step in (
         ["migrate", "--no-input", "-v", "0"],
@@ -194,11 +205,12 @@ def _start_everything(children: _Children, state: Path) -> None:
 def run_demo(args: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
     state = private_folder(Path(env_str("CHARTIVO_DEMO_DIR", str(root / "var" / "demo"))))
-    taken = [port for port in (SANDBOX_PORT, WEB_PORT) if _port_taken(port)]
+    taken = [port for port in (SANDBOX_PORT, WEB_PORT, MAIL_PORT) if _port_taken(port)]
     if taken:
         print(
             f"Port {', '.join(map(str, taken))} is in use (another demo still running?). "
-            "Stop it, or choose others with CHARTIVO_DEMO_PORT and CHARTIVO_DEMO_SANDBOX_PORT.",
+            "Stop it, or choose others with CHARTIVO_DEMO_PORT, CHARTIVO_DEMO_SANDBOX_PORT "
+            "and CHARTIVO_DEMO_MAIL_PORT.",
             file=sys.stderr,
         )
         return 1

@@ -49,7 +49,9 @@ def membership_of(request: HttpRequest) -> Membership:
     if cached is not None:
         return cast(Membership, cached)
     user = cast(User, request.user)
-    wanted = request.session.get(SESSION_KEY)
+    # A link that names one of the user's organisations (a digest's) opens in it.
+    asked = request.GET.get("organisation", "")
+    wanted = int(asked) if asked.isdigit() and len(asked) < 19 else request.session.get(SESSION_KEY)
     membership = None
     if wanted is not None:
         membership = (
@@ -57,6 +59,8 @@ def membership_of(request: HttpRequest) -> Membership:
             .select_related("organisation")
             .first()
         )
+    if membership is not None and membership.organisation_id != request.session.get(SESSION_KEY):
+        request.session[SESSION_KEY] = membership.organisation_id
     if membership is None:
         membership = home_organisation(user)
         request.session[SESSION_KEY] = membership.organisation_id

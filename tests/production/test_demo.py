@@ -38,6 +38,7 @@ class Demo:
     def __init__(self, folder: Path, *, web_port: int | None = None) -> None:
         self.folder = folder
         self.web_port, self.sandbox_port = web_port or _free_port(), _free_port()
+        self.mail_port = _free_port()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(folder),
@@ -45,6 +46,7 @@ class Demo:
             "CHARTIVO_DEMO_DIR": str(folder / "demo"),
             "CHARTIVO_DEMO_PORT": str(self.web_port),
             "CHARTIVO_DEMO_SANDBOX_PORT": str(self.sandbox_port),
+            "CHARTIVO_DEMO_MAIL_PORT": str(self.mail_port),
         }
         if "TMPDIR" in os.environ:
             env["TMPDIR"] = os.environ["TMPDIR"]
@@ -111,6 +113,8 @@ def test_the_demo_keeps_the_address_login_and_keys_on_screen_and_logs_to_files(
     assert f"Open:      {base}/" in shown
     assert "Log in:    demo@chartivo.local / chartivo-demo-2026" in shown
     assert f"Logs:      {demo.folder / 'demo' / 'logs'}/" in shown
+    mail = demo.folder / "demo" / "mail"
+    assert f"Mail:      {mail}/" in shown
     with SandboxControl(f"http://127.0.0.1:{demo.sandbox_port}") as control:
         keys = control.keys_by_name()
     on_screen = [keys[name] in demo.raw_screen for name in ("restricted", "restricted_no_disputes")]
@@ -126,6 +130,12 @@ def test_the_demo_keeps_the_address_login_and_keys_on_screen_and_logs_to_files(
         assert answer.status_code == 302
         assert person.get("/integrations/").status_code == 200
         assert person.get("/integrations/stripe/status.json").status_code == 200
+        # What the demo sends is caught, and kept where the screen says.
+        reset = {"email": "demo@chartivo.local"}
+        assert person.submit("/account/password/reset/", reset).status_code == 302
+    demo.wait(lambda: any(mail.glob("*.eml")), "the reset e-mail in the mail folder")
+    caught = next(mail.glob("*.eml")).read_text()
+    assert "To: demo@chartivo.local" in caught and "/account/reset/?" in caught
     web_log = demo.log("web")
     demo.wait(lambda: '"GET /integrations/stripe/status.json" 200' in web_log.read_text(), "log")
 

@@ -92,6 +92,9 @@ EXPECTED: dict[str, Answers] = {
     "password_reset_set": {**_members(400, 400), "other": (400, 400), "anonymous": (400, 400)},
     "logout": {**_members(405, LOGIN), "other": (405, LOGIN), "anonymous": (405, LOGIN)},
     "password_change": _signed_in(200, 200, {"other": (200, 200)}),
+    # One's own profile (an empty form is refused); unsubscribing needs the mailed token.
+    "profile": _signed_in(200, 400, {"other": (200, 400)}),
+    "unsubscribe": {**_members(400, 400), "other": (400, 400), "anonymous": (400, 400)},
     "password_change_done": _signed_in(200, 405, {"other": (200, 405)}),
     # Integrations: owners and admins only. "other" reaches their own organisation's.
     "integrations": _managers(200, 405, other=(200, 405)),

@@ -1,5 +1,6 @@
-"""The key never leaves sealed: not in logs, pages, error reports, the database
-or the task queue, through every path a key takes — the real sandbox, the real worker.
+"""The key never leaves sealed: not in logs, pages, error reports, outgoing mail, the
+database or the task queue, through every path a key takes — the real sandbox, the real
+worker, a real SMTP server.
 
 The searches count the key and its body without the prefix; a failure says where and
 how many, never the text around it. The test database is SQLite in memory or PostgreSQL,
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import Client
 from django.utils.log import AdminEmailHandler
@@ -27,6 +29,7 @@ from chartivo.lib.redaction import STRIPE_KEY_PATTERN
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, LogCapture, leaks, response_text
 from tests.support.database import database_text
+from tests.support.mail import SmtpServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,7 +94,14 @@ def _sync_now(connection_id: int) -> StripeConnection:
 
 
 def test_the_key_is_nowhere_after_save_sync_every_error_and_every_chart_view(
-    account: Any, stripe_api: Any, owner_client: Client, app_logs: LogCapture, capfd: Any
+    account: Any,
+    stripe_api: Any,
+    owner: Any,
+    owner_client: Client,
+    app_logs: LogCapture,
+    capfd: Any,
+    smtp_server: SmtpServer,
+    settings: Any,
 ) -> None:
     control = stripe_api.control
     key = account.keys["restricted"]
@@ -137,6 +147,10 @@ def test_the_key_is_nowhere_after_save_sync_every_error_and_every_chart_view(
     pages.get("/charts/preview.json", 200, metric="no-such-metric")  # answered quietly
     pages.get("/charts/99999999/", 404)
     pages.get(SAVE_URL, 405)
+    # Outgoing mail: a digest of every figure, as the worker sends it.
+    smtp_server.use_in_django(settings)
+    call_command("send_digests", user=owner.email, period="weekly")
+    assert smtp_server.messages, "no digest was sent"
 
     # Sync errors: the key revoked, then a permission removed, then Stripe failing.
     control.revoke_key(key)
@@ -164,6 +178,7 @@ def test_the_key_is_nowhere_after_save_sync_every_error_and_every_chart_view(
         "log lines written (text and JSON)": app_logs.written,
         "test output (stdout and stderr)": captured.out + captured.err,
         "the database, every table (task queue included)": database_text(),
+        **{f"mail to {m.recipients}": m.raw for m in smtp_server.messages},
         **{f"response to {what}": text for what, text in pages.seen},
     }
     found = {where: hits for where, text in places.items() if (hits := leaks(text, secrets))}

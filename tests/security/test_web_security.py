@@ -44,7 +44,9 @@ def test_every_url_refuses_a_post_without_the_csrf_token(owner: Any, chart: Char
         url = route.url(chart.pk)
         # The read API takes no cookie, so no CSRF token either: it serves GET alone.
         reads = route.name in ("api_openapi", "api:catalogue", "api:series", "api:headlines")
-        refused = 405 if reads else 403
+        # One-click unsubscribe (RFC 8058) is posted by mail providers, which have no CSRF
+        # token: its own signed token is what it needs, and without one it is refused.
+        refused = 405 if reads else 400 if route.name == "unsubscribe" else 403
         for who, client in (("signed in", signed_in), ("anonymous", anonymous)):
             response = client.post(url, {"username": owner.email, "password": PASSWORD})
             assert response.status_code == refused, f"POST {url} ({who}) without a token"
@@ -153,6 +155,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "CHARTIVO_STATE_DIR": str(tmp_path),
         "CHARTIVO_EMAIL_URL": "smtp+tls://chartivo:a-password@smtp.example.com",
         "CHARTIVO_EMAIL_FROM": "Chartivo <noreply@chartivo.example.com>",
+        "CHARTIVO_SITE_URL": "https://chartivo.example.com",
         **extra,
     }
 
@@ -185,6 +188,21 @@ def test_check_deploy_warns_when_e_mail_is_off(tmp_path: Path) -> None:
     )
     assert checked.returncode == 0, checked.stderr[-2000:]
     assert "chartivo.W001" in checked.stderr and "nobody can reset" in checked.stderr
+
+
+def test_check_deploy_warns_when_digests_would_link_to_localhost(tmp_path: Path) -> None:
+    env = _production_env(tmp_path, CHARTIVO_SITE_URL="")
+    del env["CHARTIVO_SITE_URL"]
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert "chartivo.W002" in checked.stderr and "CHARTIVO_SITE_URL" in checked.stderr
 
 
 _SECURITY_SETTINGS = (

@@ -1,4 +1,4 @@
-"""The background worker: runs sync tasks and, in a thread, the refresh scheduler.
+"""The background worker: runs sync and digest tasks and, in threads, their schedulers.
 
 The same command on every machine. The queue is the database (django-tasks-db) or Redis
 (RQ) depending on ``CHARTIVO_TASK_BACKEND``; the task code is the same on both. Refreshes
@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks.signals import task_finished, task_started
 
+from chartivo.digests import schedule as digest_schedule
 from chartivo.integrations.stripe.sync.scheduler import run_forever
 
 _PR_SET_PDEATHSIG = 1
@@ -75,7 +76,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
-            "--no-scheduler", action="store_true", help="Only run tasks; queue no refreshes."
+            "--no-scheduler",
+            action="store_true",
+            help="Only run tasks; queue no refreshes or digests.",
         )
         parser.add_argument(
             "--slots",
@@ -93,6 +96,10 @@ class Command(BaseCommand):
         if not options["no_scheduler"]:
             threading.Thread(
                 target=run_forever, args=(stop,), name="scheduler", daemon=True
+            ).start()
+            # Digests due at 08:00 in each user's zone, queued once whatever the workers.
+            threading.Thread(
+                target=digest_schedule.run_forever, args=(stop,), name="digests", daemon=True
             ).start()
         try:
             if settings.TASK_BACKEND == "rq":
