@@ -112,8 +112,7 @@ INSTALLED_APPS = [
     "chartivo.orgs",
     "chartivo.integrations.stripe",
     "chartivo.metrics",
-    "chartivo.charts",
-    "chartivo.ops",
+    *("chartivo.charts", "chartivo.sharing", "chartivo.ops"),
     *(["django_rq", "django_tasks_rq"] if TASK_BACKEND == "rq" else []),
 ]
 

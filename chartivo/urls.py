@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/", include("chartivo.accounts.urls")),
     path("integrations/", include("chartivo.integrations.stripe.urls")),
     path("organisation/", include("chartivo.orgs.urls")),
+    path("", include("chartivo.sharing.urls")),
     path("", include("chartivo.charts.urls")),
 ]
 

@@ -49,6 +49,9 @@ Kind = Literal["amount", "count", "rate"]
 # The quantities every headline figure is made of, summed in one query.
 GROSS, SUCCEEDED, FAILED, NET, CUSTOMERS, REFUNDED, REFUNDS, DISPUTES = range(8)
 SETTLED_GROSS, SETTLED_REFUNDED = 8, 9  # the same money in settlement currency
+# The objects behind the money figures that no count above gives (a shared dashboard hides
+# figures of too few objects: chartivo/sharing/privacy.py).
+NET_OBJECTS, SETTLED_GROSS_OBJECTS, SETTLED_REFUNDED_OBJECTS = 10, 11, 12
 QUANTITIES = (
     Quantity("charges", "captured", frozenset({"succeeded"})),
     Quantity("charges", "count", frozenset({"succeeded"})),
@@ -60,6 +63,9 @@ QUANTITIES = (
     Quantity("disputes", "count"),
     Quantity("balance_transactions", "amount", SETTLED_CHARGE),
     Quantity("balance_transactions", "amount", SETTLED_REFUNDS),
+    Quantity("balance_transactions", "count", REVENUE_CATEGORIES),
+    Quantity("balance_transactions", "count", SETTLED_CHARGE),
+    Quantity("balance_transactions", "count", SETTLED_REFUNDS),
 )
 # A refund's balance transaction is negative: Home shows refunds as a positive amount.
 SIGNS = tuple(-1 if i == SETTLED_REFUNDED else 1 for i in range(len(QUANTITIES)))
@@ -78,6 +84,9 @@ class Headline:
     # the balance transactions (none where the figure is settled already, or a count).
     settled: tuple[int, ...] = ()
     settled_definition: str = ""
+    # The counts of the objects a figure is built from (a rate: its denominator's).
+    objects: tuple[int, ...] = ()
+    settled_objects: tuple[int, ...] = ()
 
 
 HEADLINES = (
@@ -93,6 +102,8 @@ HEADLINES = (
             "transactions of category charge, converted by Stripe), by the time each was "
             "created."
         ),
+        objects=(SUCCEEDED,),
+        settled_objects=(SETTLED_GROSS_OBJECTS,),
     ),
     Headline(
         "net_volume",
@@ -101,6 +112,7 @@ HEADLINES = (
         "Net of balance transactions from charges, refunds and disputes (fees deducted), by "
         "the time each was created.",
         (NET,),
+        objects=(NET_OBJECTS,),
     ),
     Headline(
         "successful_charges",
@@ -108,8 +120,16 @@ HEADLINES = (
         "count",
         "Charges with status succeeded, in every currency.",
         (SUCCEEDED,),
+        objects=(SUCCEEDED,),
     ),
-    Headline("new_customers", "New customers", "count", "Customers created.", (CUSTOMERS,)),
+    Headline(
+        "new_customers",
+        "New customers",
+        "count",
+        "Customers created.",
+        (CUSTOMERS,),
+        objects=(CUSTOMERS,),
+    ),
     Headline(
         "refunds",
         "Refunds",
@@ -123,6 +143,8 @@ HEADLINES = (
             "(refund, refund failure and partial-capture reversal transactions), by the "
             "refund's own date."
         ),
+        objects=(REFUNDS,),
+        settled_objects=(SETTLED_REFUNDED_OBJECTS,),
     ),
     Headline(
         "disputes",
@@ -131,6 +153,7 @@ HEADLINES = (
         "Disputes opened, whatever their outcome.",
         (DISPUTES,),
         good_when_up=False,
+        objects=(DISPUTES,),
     ),
     Headline(
         "refund_rate",
@@ -140,6 +163,7 @@ HEADLINES = (
         (REFUNDS,),
         (SUCCEEDED,),
         good_when_up=False,
+        objects=(SUCCEEDED,),
     ),
     Headline(
         "dispute_rate",
@@ -149,6 +173,7 @@ HEADLINES = (
         (DISPUTES,),
         (SUCCEEDED,),
         good_when_up=False,
+        objects=(SUCCEEDED,),
     ),
     Headline(
         "failed_payment_rate",
@@ -158,6 +183,7 @@ HEADLINES = (
         (FAILED,),
         (SUCCEEDED, FAILED),
         good_when_up=False,
+        objects=(SUCCEEDED, FAILED),
     ),
 )
 
@@ -290,7 +316,7 @@ def cached_figures(
     if sync.state == "synced" and sync.last_synced_at:
         comparison = dashboard.comparison
         parts = [
-            "dashboard-2",
+            "dashboard-3",
             *identity(connection),
             figures_version(connection, sync),
             dashboard.zone_name,

@@ -30,8 +30,19 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, No
 }
 
 
+# A share link's token (chartivo/sharing/tokens.py): the address of a shared chart is
+# its secret, so an access log or a 404 warning that names the path masks it.
+SHARE_TOKEN_PATTERN = re.compile(r"cvs_[A-Za-z0-9_-]+")
+
+
 def mask_stripe_keys(text: str) -> str:
+    """Stripe keys and share tokens masked (both are secrets shaped so they can be found)."""
+    text = SHARE_TOKEN_PATTERN.sub("cvs_[redacted]", text)
     return STRIPE_KEY_PATTERN.sub(r"\1[redacted]", text)
+
+
+def holds_secret(text: str) -> bool:
+    return bool(STRIPE_KEY_PATTERN.search(text) or SHARE_TOKEN_PATTERN.search(text))
 
 
 def mask_key_for_display(key: str) -> str:
@@ -60,7 +71,7 @@ class MaskStripeKeysFilter(logging.Filter):
             if name in _RECORD_ATTRIBUTES or isinstance(value, int | float | bool | None):
                 continue
             text = str(value)
-            if STRIPE_KEY_PATTERN.search(text):
+            if holds_secret(text):
                 setattr(record, name, mask_stripe_keys(text))
         return True
 

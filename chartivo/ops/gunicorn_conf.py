@@ -35,6 +35,8 @@ _access_log = settings.ACCESS_LOG
 # Query strings are left out of the access log: they never carry secrets here, but a
 # policy that holds without thinking is worth more.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Masks share tokens (in a shared chart's path) and Stripe keys in every access line.
+logger_class = "chartivo.ops.logs.MaskingLogger"
 
 if settings.LOG_FORMAT == "json":
     accesslog = None  # the access logger below writes through the JSON handler
