@@ -36,7 +36,7 @@ def host_page(host: str, frame_src: str) -> Iterator[str]:
     ).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()
@@ -70,7 +70,7 @@ def test_an_embed_draws_on_a_listed_origin_is_refused_on_another_and_home_prints
     with host_page("127.0.0.1", embed) as listed, host_page("localhost", embed) as unlisted:
         with browsing.loop.paused():
             ShareLink.objects.create(
-                organisation=chart.organisation,
+                organisation_id=chart.organisation_id,
                 chart=chart,
                 token_digest=digest(token),
                 range_preset="last_30_days",

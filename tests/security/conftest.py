@@ -152,9 +152,11 @@ class Route:
             assert chart_id is not None
         kwargs = {"chart_id": chart_id, **ids}
         names = ("chart_id", "connection_id", "member_id", "invitation_id", "link_id")
-        wanted = {k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern}
+        wanted: dict[str, int | str] = {
+            k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern
+        }
         if "<str:token>" in self.pattern:
-            wanted["token"] = kwargs["token"]
+            wanted["token"] = str(ids["token"])
         return reverse(self.name, kwargs=wanted or None)
 
 
