@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Literal
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING, Literal
 
 from chartivo.charts.payloads import ChartPayload, DrawnSeries
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 Format = Literal["png", "svg"]
 # The page's palette (static/js/charts.js), so a series keeps its colour in the image.
@@ -96,7 +93,14 @@ def render(
     chart_type: str,
     fmt: Format,
 ) -> bytes:
-    # The object API only (no pyplot): no global figure state shared by the server's threads.
+    # Imported here: a web process pays for matplotlib (and its font cache, built once per
+    # machine) at its first export, not at start-up. The object API only (no pyplot): no
+    # global figure state shared by the server's threads.
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chartivo"}):
         figure = Figure(figsize=(11, 5.6), dpi=100, layout="constrained")
         FigureCanvasAgg(figure)
