@@ -138,6 +138,18 @@ def test_passwords_embeds_dashboard_and_member_removal(
     assert visitor.post(locked, {"password": "open sesame 7"}).status_code == 302
     assert "chart-payload" in visitor.get(locked).content.decode()
 
+    # The range is the link's, unless the link lets viewers pick another in the history.
+    exact = {"hide_small_counts": None}
+    fixed = share(owner_client, f"chart={chart.pk}&{VIEW}", **exact)
+    free = share(owner_client, f"chart={chart.pk}&{VIEW}", viewer_may_change_range="on", **exact)
+    week = VIEW.replace("last_30_days", "last_7_days")
+    for link, drawn in ((fixed, VIEW), (free, week)):
+        shown = visitor.get(f"{link}data.json?range=last_7_days").json()
+        owners = owner_client.get(f"/charts/{chart.pk}/data.json?{drawn}").json()
+        assert shown["periods"] == owners["periods"]
+        assert [s["values"] for s in shown["series"]] == [s["values"] for s in owners["series"]]
+    assert 'name="range"' in visitor.get(f"{free}?range=last_7_days").content.decode()
+
     embeddable = share(
         owner_client,
         f"chart={chart.pk}&{VIEW}",
