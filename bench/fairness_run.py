@@ -163,10 +163,9 @@ def read_logs(paths: list[Path]) -> tuple[list[SyncRun], dict[int, int], int, in
 
 
 def connect_all(keys_file: Path) -> None:
-    """(In a child process with the run's environment.) Saves every key, as users would:
-    the accounts in organisations of ``per_organisation``, each organisation's first member
-    saving its first key and adding the others. Writes back each connection's account and
-    organisation."""
+    """(In a child process with the run's environment.) Saves every key as users would, in
+    organisations of ``per_organisation`` accounts (a member saves the first key and adds
+    the others); writes back each connection's account and organisation."""
     import django
 
     django.setup()

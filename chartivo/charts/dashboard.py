@@ -49,9 +49,10 @@ Kind = Literal["amount", "count", "rate"]
 # The quantities every headline figure is made of, summed in one query.
 GROSS, SUCCEEDED, FAILED, NET, CUSTOMERS, REFUNDED, REFUNDS, DISPUTES = range(8)
 SETTLED_GROSS, SETTLED_REFUNDED = 8, 9  # the same money in settlement currency
+PENDING = 10  # charges not yet converted into it (``chartivo.charts.pending``)
 # The objects behind the money figures that no count above gives (a shared dashboard hides
 # figures of too few objects: chartivo/sharing/privacy.py).
-NET_OBJECTS, SETTLED_GROSS_OBJECTS, SETTLED_REFUNDED_OBJECTS = 10, 11, 12
+NET_OBJECTS, SETTLED_GROSS_OBJECTS, SETTLED_REFUNDED_OBJECTS = 11, 12, 13
 QUANTITIES = (
     Quantity("charges", "captured", frozenset({"succeeded"})),
     Quantity("charges", "count", frozenset({"succeeded"})),
@@ -63,6 +64,7 @@ QUANTITIES = (
     Quantity("disputes", "count"),
     Quantity("balance_transactions", "amount", SETTLED_CHARGE),
     Quantity("balance_transactions", "amount", SETTLED_REFUNDS),
+    Quantity("charges", "unconverted", frozenset({"succeeded"})),
     Quantity("balance_transactions", "count", REVENUE_CATEGORIES),
     Quantity("balance_transactions", "count", SETTLED_CHARGE),
     Quantity("balance_transactions", "count", SETTLED_REFUNDS),
@@ -241,6 +243,10 @@ class DashboardFigures:
     trend: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     activity: dict[str, int] = field(default_factory=dict)  # successful charges per currency
 
+    def pending(self) -> dict[str, int]:
+        """Per currency charged: the range's charges not yet converted (to its cut)."""
+        return {code: v for (quantity, code), v in self.current.items() if quantity == PENDING}
+
 
 def compute(connection_id: ConnectionIds, dashboard: DashboardRange) -> DashboardFigures:
     zone = parse_zone(dashboard.zone_name)
@@ -316,7 +322,7 @@ def cached_figures(
     if sync.state == "synced" and sync.last_synced_at:
         comparison = dashboard.comparison
         parts = [
-            "dashboard-3",
+            "dashboard-4",
             *identity(connection),
             figures_version(connection, sync),
             dashboard.zone_name,

@@ -63,8 +63,9 @@ TEXTS: dict[tuple[str, str, bool], Text] = {
     ),
     ("charges", "amount", True): Text(
         "Σ amount of balance transactions of category charge",
-        "every payment Stripe has credited (a charge not yet captured or settled is not "
-        "there yet: it is in the view by currency charged only)",
+        "every payment Stripe has credited; a charge authorised but not yet captured has "
+        "no balance transaction yet: it is counted by currency charged and stated here as "
+        "pending conversion, per currency charged",
         _SETTLED_DATE,
         "Matches Stripe's balance to the cent; the Dashboard's volume charts use estimates.",
     ),

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from chartivo.charts import cache
 from chartivo.charts.accounts import Combined, Source, identity, key_part
+from chartivo.charts.pending import pending_conversion
 from chartivo.charts.query import (
     ChartFigures,
     ChartSpec,
@@ -41,7 +42,7 @@ from chartivo.metrics.queries import ConnectionIds
 from chartivo.metrics.settlement import default_view
 from chartivo.metrics.windows import Compared
 
-KEY_VERSION = 6  # bump when the figures' shape changes, so old entries are never read
+KEY_VERSION = 7  # bump when the figures' shape changes, so old entries are never read
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,24 @@ def drawings(
 PARALLEL_QUERIES = 3
 
 
+def figures_of(
+    connection_id: ConnectionIds, resolved: ResolvedSpec, with_counts: bool = False
+) -> ChartFigures:
+    """A chart's figures, with what its settlement view states as pending conversion."""
+    figures = chart_figures(connection_id, resolved, with_counts=with_counts)
+    pending = pending_conversion(connection_id, resolved)
+    return replace(figures, pending=pending) if pending else figures
+
+
 def _compute(
     connection_id: ConnectionIds, pending: dict[int, ResolvedSpec], with_counts: bool = False
 ) -> dict[int, ChartFigures]:
     if len(pending) < 2 or db.connection.vendor != "postgresql" or db.connection.in_atomic_block:
-        return {
-            i: chart_figures(connection_id, r, with_counts=with_counts) for i, r in pending.items()
-        }
+        return {i: figures_of(connection_id, r, with_counts) for i, r in pending.items()}
 
     def in_thread(resolved: ResolvedSpec) -> ChartFigures:
         try:
-            return chart_figures(connection_id, resolved, with_counts=with_counts)
+            return figures_of(connection_id, resolved, with_counts)
         finally:
             db.connections.close_all()  # this thread's own connection ends with it
 

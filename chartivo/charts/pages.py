@@ -34,6 +34,7 @@ from chartivo.charts.scope import (
     for_member,
     owned,
     user_of,
+    view_links,
 )
 from chartivo.charts.views import locale_of, preference_of, range_name
 from chartivo.integrations.stripe.catalogue import METRICS
@@ -85,19 +86,14 @@ def _view_query(spec: ChartSpec) -> str:
     return urlencode(params)
 
 
-def _view_links(spec: ChartSpec, resolved: ResolvedSpec | None) -> list[dict[str, Any]]:
-    """The two currency views of a money chart, each a link to this chart drawn so."""
+def _view_links(
+    request: HttpRequest, spec: ChartSpec, resolved: ResolvedSpec | None
+) -> list[dict[str, Any]]:
+    """The two currency views of a money chart, each a link to this chart drawn so (the
+    address's account, currency and the rest kept)."""
     if resolved is None or resolved.measure.kind != "amount":
         return []
-    drawn = resolved.view
-    return [
-        {
-            "label": label,
-            "href": "?" + _view_query(ChartSpec(**{**spec.__dict__, "view": key})),
-            "current": key == drawn,
-        }
-        for key, label in VIEWS.items()
-    ]
+    return view_links(request, _view_query(spec), resolved.view)
 
 
 def _account_changed(request: HttpRequest, chart: Chart) -> bool:
@@ -180,7 +176,9 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         "zones": zone_names(),
         "has_csv": state in ("ready", "zero", "syncing"),
         "currency_view": spec.view,
-        "view_links": _view_links(spec, resolved if isinstance(resolved, ResolvedSpec) else None),
+        "view_links": _view_links(
+            request, spec, resolved if isinstance(resolved, ResolvedSpec) else None
+        ),
         "definition": definition_of(resolved) if isinstance(resolved, ResolvedSpec) else None,
     }
     return render(request, "charts/detail.html", context)

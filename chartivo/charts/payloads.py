@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from chartivo.charts.accounts import Source
 from chartivo.charts.figures import Drawing
 from chartivo.charts.labels import OTHER_COLOUR, colour_of
+from chartivo.charts.pending import pending_text
 from chartivo.charts.query import ChartFigures, ResolvedSpec, SpecError
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.export import labels as period_labels
@@ -87,6 +88,7 @@ class ChartPayload:
     comparison: ComparisonPayload | None
     percent: int | None = None
     note: str = ""  # e.g. why the granularity is not the saved one
+    pending: str = ""  # in the settlement view: what is pending conversion (charts.pending)
     hidden_note: str = ""  # why some values are withheld (shared charts)
 
     def to_json(self) -> dict[str, Any]:
@@ -323,4 +325,5 @@ def build_payload(
         stacked=split and chart_type in ("bar", "area"),
         comparison=_comparison(resolved, figures, shown, drawn, drawing.spec.compare),
         note=resolved.granularity_note,
+        pending=pending_text(figures.pending, locale),
     )

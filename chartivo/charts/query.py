@@ -8,7 +8,7 @@ Stripe.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -289,6 +289,7 @@ class ChartFigures:
     current_to_cut: dict[tuple[str, str], int]
     activity: dict[str, int]  # upper-case currency -> objects
     any_activity: bool  # did the account have any Stripe activity in the range at all
+    pending: dict[str, int] = field(default_factory=dict)  # charts.pending's, per currency
     # The objects behind each value (same series and periods), when asked for: a shared
     # chart hides the values of too few objects (chartivo/sharing/privacy.py).
     counts: ChartData | None = None
@@ -376,5 +377,12 @@ def chart_figures(
         connection_id is not None and any_activity(connection_id, list(RESOURCES), Window(lo, hi))
     )
     return ChartFigures(
-        current, previous, comparison, to_cut, activity, active, counts, previous_counts
+        current,
+        previous,
+        comparison,
+        to_cut,
+        activity,
+        active,
+        counts=counts,
+        previous_counts=previous_counts,
     )

@@ -1,6 +1,7 @@
 """The Reconciliation page: whether every paid payout of the history window ties out to the
-cent with the transactions it paid out, and which do not, by how much. Reads the checks the
-sync stored (``chartivo.metrics.payout_checks``); never Stripe."""
+cent with the transactions it paid out, and which do not, by how much — of one Stripe
+account, or of all of them (payouts counted together, each amount in its own currency).
+Reads the checks the sync stored (``chartivo.metrics.payout_checks``); never Stripe."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from chartivo.charts.accounts import connections_of
+from chartivo.charts.accounts import Combined
+from chartivo.charts.scope import account_links, connection_of
 from chartivo.charts.views import locale_of
 from chartivo.metrics.money import format_money
-from chartivo.metrics.payout_checks import window_summary
+from chartivo.metrics.payout_checks import combined, window_summary
 
 
 @dataclass(frozen=True)
 class Mismatch:
     """A payout that does not tie out, named as the Stripe Dashboard lists it."""
 
+    account: str  # the Stripe account it was paid from
     currency: str
     amount: str
     arrival: str
@@ -41,21 +44,26 @@ def _day(unix: int) -> str:
 @login_required
 @require_GET
 def reconciliation(request: HttpRequest) -> HttpResponse:
-    # One account at a time: the address's ``account``, else the organisation's first.
-    connections = connections_of(request)
-    asked = request.GET.get("account", "")
-    connection = next((c for c in connections if str(c.pk) == asked), None) or (
-        connections[0] if connections else None
-    )
+    # The address's ``account`` (an id, or "all"); by default all of the organisation's.
+    connection = connection_of(request)
     locale = locale_of(request)
-    context: dict[str, object] = {"connection": connection, "history_days": settings.HISTORY_DAYS}
+    context: dict[str, object] = {
+        "connection": connection,
+        "history_days": settings.HISTORY_DAYS,
+        **account_links(request, connection, ""),
+    }
     if connection is not None:
-        result = window_summary(
-            connection.pk, now=int(time.time()), history_days=settings.HISTORY_DAYS
+        each = connection.connections if isinstance(connection, Combined) else (connection,)
+        names = {c.pk: c.name for c in each}
+        now = int(time.time())
+        result = combined(
+            window_summary(c.pk, now=now, history_days=settings.HISTORY_DAYS) for c in each
         )
         context["reconciliation"] = result
+        context["several"] = len(each) > 1
         context["mismatches"] = [
             Mismatch(
+                account=names[check.connection_id],
                 currency=check.currency.upper(),
                 amount=format_money(check.amount, check.currency, locale),
                 arrival=_day(check.arrival),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -21,6 +21,7 @@ from chartivo.accounts.models import User
 from chartivo.charts.accounts import ALL, Combined, Source, choices, choose, connections_of
 from chartivo.charts.models import Chart
 from chartivo.charts.payloads import ChartPayload
+from chartivo.charts.query import VIEWS
 from chartivo.orgs.access import membership_of, organisation_of
 
 ASK_A_MANAGER = "An owner or admin of this organisation can see why."
@@ -49,6 +50,23 @@ def account_links(request: HttpRequest, source: Source | None, query: str) -> di
         "picker_query": query,
         "view_query": f"{query}&{urlencode({'account': asked})}" if asked else query,
     }
+
+
+def switched(request: HttpRequest, query: str, **changes: str) -> str:
+    """``query`` with ``changes``, keeping every other parameter of the request's address
+    (the account, a currency, a page…): switching a view changes only the view."""
+    params = dict(parse_qsl(query))
+    for name in request.GET:
+        params.setdefault(name, str(request.GET.get(name, "")))
+    return urlencode({**params, **changes})
+
+
+def view_links(request: HttpRequest, query: str, drawn: str) -> list[dict[str, Any]]:
+    """The two currency views, each a link to this page drawn so (``drawn`` is current)."""
+    return [
+        {"label": label, "href": "?" + switched(request, query, view=key), "current": key == drawn}
+        for key, label in VIEWS.items()
+    ]
 
 
 def visible_charts(request: HttpRequest) -> QuerySet[Chart]:

@@ -31,6 +31,7 @@ from chartivo.charts.headlines import currencies_of, headline_views
 from chartivo.charts.home_cards import cards_html
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
 from chartivo.charts.payloads import build_payload, span_text, state_of
+from chartivo.charts.pending import pending_text
 from chartivo.charts.presentation import card_summary
 from chartivo.charts.query import (
     CHARGED,
@@ -50,6 +51,7 @@ from chartivo.charts.scope import (
     may_edit,
     shown_charts,
     user_of,
+    view_links,
     visible_charts,
 )
 from chartivo.integrations.stripe.catalogue import METRICS
@@ -125,12 +127,10 @@ def _dashboard_context(
         currency=currency,
         currencies=currencies,
         currency_view=CHARGED if not settled else SETTLEMENT,
-        view_links=[
-            {"label": label, "key": key, "current": key == (SETTLEMENT if settled else CHARGED)}
-            for key, label in VIEWS.items()
-        ],
+        view_links=view_links(request, _query(view), SETTLEMENT if settled else CHARGED),
         so_far=dashboard.time_range.so_far,
         cut=dashboard.cut.astimezone(zone),
+        pending=pending_text(figures.pending(), locale) if settled else "",
     )
     return context
 

@@ -14,7 +14,10 @@ from typing import Any, NamedTuple
 from chartivo.integrations.stripe.catalogue import Resource
 
 BUCKET_SECONDS = 900
-COLUMNS = ("count", "amount", "captured", "fee", "net")
+COLUMNS = ("count", "amount", "captured", "fee", "net", "unconverted")
+
+
+_UNCONVERTED = COLUMNS.index("unconverted")
 
 
 def bucket_of(unix_seconds: int) -> int:
@@ -79,6 +82,18 @@ class Extractor:
             value = _field(obj, path)
             if value is not None:
                 totals[COLUMNS.index(column)] += int(value)
+        if self.resource.unconverted is not None:
+            amount, transaction, statuses = self.resource.unconverted
+            value = _field(obj, amount)
+            # Stripe sends the field on every charge, null until it is written; an object
+            # without it says nothing either way.
+            if (
+                value is not None
+                and transaction in obj
+                and obj[transaction] is None
+                and _dimension(obj, self.resource.dim1) in statuses
+            ):
+                totals[_UNCONVERTED] += int(value)
 
 
 def fold(

@@ -28,6 +28,9 @@ class Aggregate(models.Model):
     captured = models.BigIntegerField(default=0)
     fee = models.BigIntegerField(default=0)
     net = models.BigIntegerField(default=0)
+    # Of ``amount``: what Stripe has not yet moved into the balance (a charge authorised,
+    # not yet captured), so not yet converted into the settlement currency.
+    unconverted = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints: ClassVar = [
@@ -61,6 +64,9 @@ class AggregateRollup(models.Model):
     captured = models.BigIntegerField(default=0)
     fee = models.BigIntegerField(default=0)
     net = models.BigIntegerField(default=0)
+    # Of ``amount``: what Stripe has not yet moved into the balance (a charge authorised,
+    # not yet captured), so not yet converted into the settlement currency.
+    unconverted = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints: ClassVar = [

@@ -107,3 +107,20 @@ def summary(connection_id: int, since: int, until: int) -> Reconciliation:
     mismatched = [c for c in checks if not c.ties_out]
     paid = max(paid_payouts(connection_id, since, until), len(checks))
     return Reconciliation(paid, len(checks), len(checks) - len(mismatched), mismatched)
+
+
+def combined(results: Iterable[Reconciliation]) -> Reconciliation:
+    """Several accounts' reconciliations as one (All accounts): payouts are counted, never
+    added up, so every currency's payouts count alike; the ones that do not tie out stay
+    each in its own currency, newest first."""
+    every = list(results)
+    mismatched = sorted(
+        (check for result in every for check in result.mismatched),
+        key=lambda c: (-c.arrival, c.currency, -c.created),
+    )
+    return Reconciliation(
+        sum(r.paid for r in every),
+        sum(r.checked for r in every),
+        sum(r.tied for r in every),
+        mismatched,
+    )

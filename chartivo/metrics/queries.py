@@ -38,7 +38,7 @@ from chartivo.metrics.models import Aggregate, AggregateRollup
 from chartivo.metrics.periods import Granularity, offset_segments, utc_period_starts
 from chartivo.metrics.rollups import DAY, HOUR, ceil, floor
 
-COLUMNS = frozenset({"count", "amount", "captured", "fee", "net"})
+COLUMNS = frozenset({"count", "amount", "captured", "fee", "net", "unconverted"})
 Split = Literal["dim1", "dim2"]
 
 
@@ -182,7 +182,9 @@ def _merged(windows: list[Window]) -> list[Window]:
     return out
 
 
-_ROW_COLUMNS = "bucket, resource, currency, dim1, dim2, count, amount, captured, fee, net"
+_ROW_COLUMNS = (
+    "bucket, resource, currency, dim1, dim2, count, amount, captured, fee, net, unconverted"
+)
 
 
 ConnectionIds = int | Sequence[int]
@@ -323,7 +325,7 @@ class Totals(NamedTuple):
     resource: str
     currency: str
     dim1: str
-    columns: dict[str, int]  # count, amount, captured, fee, net
+    columns: dict[str, int]  # count, amount, captured, fee, net, unconverted
 
 
 def totals_by_period(

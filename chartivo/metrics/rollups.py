@@ -25,7 +25,7 @@ from chartivo.metrics.models import Aggregate, AggregateRollup
 HOUR = 3600
 DAY = 86_400
 WIDTHS = (HOUR, DAY)  # in this order: days are summed from hours
-_COLUMNS = ("count", "amount", "captured", "fee", "net")
+_COLUMNS = ("count", "amount", "captured", "fee", "net", "unconverted")
 
 
 def floor(t: int, width: int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Q
 
 from chartivo.metrics import rollups
 from chartivo.metrics.aggregation import COLUMNS, Span
@@ -73,15 +74,21 @@ def replace_spans(connection_id: int, spans: Iterable[Span]) -> bool:
 
 
 def buckets_holding(
-    connection_id: int, resource: str, dim1_values: Iterable[str], *, before: int
+    connection_id: int,
+    resource: str,
+    dim1_values: Iterable[str],
+    *,
+    before: int,
+    unconverted: bool = False,
 ) -> set[int]:
-    """The buckets before ``before`` with an aggregate whose ``dim1`` is one of the values."""
+    """The buckets before ``before`` with an aggregate whose ``dim1`` is one of the values
+    (or, with ``unconverted``, that holds an amount Stripe has not converted yet)."""
+    holding = Q(dim1__in=list(dim1_values))
+    if unconverted:
+        holding |= ~Q(unconverted=0)
     return set(
         Aggregate.objects.filter(
-            connection_id=connection_id,
-            resource=resource,
-            dim1__in=list(dim1_values),
-            bucket__lt=before,
+            holding, connection_id=connection_id, resource=resource, bucket__lt=before
         ).values_list("bucket", flat=True)
     )
 

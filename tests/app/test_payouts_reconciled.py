@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 import stripe
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.integrations.stripe.sync import scheduler
+from chartivo.integrations.stripe.sync import reconcile, scheduler
 from chartivo.metrics.models import PayoutCheck
 from tests.conftest import run_worker
 
@@ -112,3 +114,44 @@ def test_a_key_without_read_on_payouts_is_told_which_permission_to_add(
     assert StripeConnection.objects.get().sync_error == ""
     assert not PayoutCheck.objects.exists()
     assert "Payouts reconciled" not in card
+
+
+def test_a_first_sync_reconciles_a_round_of_payouts_and_leaves_the_rest_behind_refreshes(
+    owner: Any, owner_client: Client, stripe_api: Any
+) -> None:
+    """A month of daily payouts is a read per payout: the run on the refresh queue checks
+    one round of them, its figures are ready at once, and the others are checked on the
+    backfill queue, which workers take only when no refresh is waiting."""
+    account = stripe_api.control.create_account(
+        seed="payouts-in-rounds", charges=300, days=30, settlement_currencies=["usd"]
+    )
+    now = int(datetime.now(UTC).timestamp())
+    paid = [
+        p
+        for p in _payouts(stripe_api.api_base, account.keys["secret"])
+        if p.status == "paid" and p.arrival_date >= now - 30 * DAY
+    ]
+    assert len(paid) > reconcile.ON_REFRESH
+    owner_client.post("/integrations/stripe/", {"api_key": account.keys["restricted"]})
+
+    _run_queue("refresh")
+    connection = StripeConnection.objects.get()
+    assert connection.backfill_done_at is not None  # the figures are all there
+    assert PayoutCheck.objects.count() == reconcile.ON_REFRESH
+    assert DBTaskResult.objects.filter(queue_name="backfill", status="READY").count() == 1
+    card = _text(owner_client.get("/integrations/").content)
+    left = len(paid) - reconcile.ON_REFRESH
+    assert f"Payouts reconciled: {reconcile.ON_REFRESH} of {len(paid)} to the cent" in card
+    assert f"({left} still being checked)" in card
+
+    _run_queue("backfill")
+    assert PayoutCheck.objects.count() == len(paid)
+    card = _text(owner_client.get("/integrations/").content)
+    assert f"Payouts reconciled: {len(paid)} of {len(paid)} to the cent" in card
+
+
+def _run_queue(name: str) -> None:
+    call_command(
+        "db_worker", queue_name=name, batch=True, no_startup_delay=True, interval=0,
+        reload=False, verbosity=0,
+    )  # fmt: skip

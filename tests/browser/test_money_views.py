@@ -1,23 +1,31 @@
 """The two currency views, a figure's definition and the Reconciliation page, in Chromium:
 an account settling in USD and selling in several currencies opens in its settlement
 currency; Home and a chart switch to "By currency charged" and back (the view kept in the
-address); a chart's definition reads its formula; the Integrations card leads to the
-Reconciliation page, which names the payout that does not tie out."""
+address, with the account, range, zone, granularity and currency it already held); a
+chart's definition reads its formula; the Integrations card leads to the Reconciliation
+page, which names the payout that does not tie out."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import stripe
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Browsing
 from tests.browser.guide import Guide
 from tests.browser.secret import Secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
+
+
+def _expect_kept(page: Page, params: dict[str, str]) -> None:
+    expect(page).to_have_url(re.compile(rf"[?&]view={params['view']}(&|$)"))
+    found = dict(parse_qsl(urlsplit(page.url).query))
+    assert params.items() <= found.items(), found
 
 
 def test_switch_views_read_a_definition_and_open_the_reconciliation(
@@ -61,6 +69,7 @@ def test_switch_views_read_a_definition_and_open_the_reconciliation(
 
     # A chart switches too, and its definition says what it counts in each view.
     guide.create_chart("Revenue")
+    chart_path = page.url.split("?")[0]
     chart_views = page.get_by_role("navigation", name="Currency view")
     expect(chart_views.get_by_role("link", name="In your settlement currency")).to_have_attribute(
         "aria-current", "page"
@@ -91,3 +100,23 @@ def test_switch_views_read_a_definition_and_open_the_reconciliation(
     expect(table.get_by_role("row")).to_have_count(2)
     expect(table.get_by_role("cell", name="$2.05")).to_be_visible()
     browsing.shots.take("reconciliation")
+
+    # Switching the view keeps everything else the address says: the account (which the
+    # Reconciliation page's address names), the range, the zone, the granularity, the
+    # currency — on a chart and on Home.
+    kept = {
+        "account": dict(parse_qsl(urlsplit(page.url).query))["account"],
+        "range": "last_7_days",
+        "tz": "Asia/Kolkata",
+        "granularity": "day",
+        "currency": "USD",
+    }
+    page.goto(f"{chart_path}?{urlencode({**kept, 'view': 'settlement'})}")
+    chart_views.get_by_role("link", name="By currency charged").click()
+    _expect_kept(page, {**kept, "view": "charged"})
+    chart_views.get_by_role("link", name="In your settlement currency").click()
+    _expect_kept(page, {**kept, "view": "settlement"})
+    del kept["granularity"]
+    page.goto(browsing.url(f"/?{urlencode({**kept, 'view': 'settlement'})}"))
+    views.get_by_role("link", name="By currency charged").click()
+    _expect_kept(page, {**kept, "view": "charged"})

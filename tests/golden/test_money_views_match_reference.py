@@ -5,19 +5,25 @@ Every money figure is drawn in both currency views — *by currency charged* and
 settlement currency* — and payouts by arrival date, in four zones and at four
 granularities over "Last 30 days", and compared with ``tests.support.reference`` and
 ``tests.support.reference_money``, computed from the sandbox's own objects: every period,
-every series, every currency, exactly. The reconciliation must find the payout the sandbox
-was made to mistie, name it and its difference, and find every other paid payout tying out.
+every series, every currency, exactly; so is what the settlement view states as pending
+conversion (charges authorised, not yet captured). The reconciliation must find the payout
+the sandbox was made to mistie, name it and its difference, and find every other paid
+payout tying out.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import stripe
 
+from chartivo.charts.figures import figures_of
+from chartivo.charts.models import Chart
 from chartivo.charts.query import ChartSpec, chart_figures, resolve
 from chartivo.metrics.settlement import default_view
 from tests.support.reference import (
@@ -26,12 +32,14 @@ from tests.support.reference import (
     Calendar,
     Definition,
     compute,
+    decimals,
     last_days_range,
 )
 from tests.support.reference_money import (
     PAYOUT_DEFINITIONS,
     SETTLED_DEFINITIONS,
     paid_payouts_tie_out,
+    pending_conversion,
 )
 
 from .conftest import MISTIE, Golden
@@ -128,3 +136,51 @@ def test_reconciliation_names_the_payout_that_does_not_tie_out(golden: Golden) -
     assert settled == f"${(payout.amount - MISTIE) / 100:,.2f}"
     card = _text(synced.client.get("/integrations/").content)
     assert f"Payouts reconciled: {len(off) - 1} of {len(off)} to the cent" in card
+
+
+def _grouped(minor: int, currency: str) -> str:
+    places = decimals(currency)
+    return f"{Decimal(minor).scaleb(-places):,.{places}f}"
+
+
+def test_charges_not_yet_converted_are_stated_as_pending_in_the_settlement_view(
+    golden: Golden,
+) -> None:
+    synced = golden.settling
+    charges = synced.snapshot["charges"]
+    now = datetime.now(UTC)
+    found = {}
+    for zone_name in ZONES:
+        for preset, days in (("last_30_days", 30), ("last_7_days", 7)):
+            spec = ChartSpec(
+                "charges", "amount", range_preset=preset, time_zone=zone_name, view="settlement"
+            )
+            resolved = resolve(spec, now=now)
+            start, end = last_days_range(days, resolved.zone, now)
+            expected = pending_conversion(charges, int(start.timestamp()), int(end.timestamp()))
+            assert figures_of(synced.connection_id, resolved).pending == expected, zone_name
+            # By currency charged they are counted: nothing is pending there.
+            charged = resolve(replace(spec, view="charged"), now=now)
+            assert figures_of(synced.connection_id, charged).pending == {}
+            found[(zone_name, preset)] = expected
+    month = found[("UTC", "last_30_days")]
+    assert month, "the account has no charge authorised and not yet captured"
+
+    query = {"range": "last_30_days", "tz": "UTC", "compare": "none"}
+    home = _text(synced.client.get("/", {**query, "view": "settlement"}).content)
+    pending = re.search(r"Pending conversion: ([^—]+) —", home)
+    assert pending is not None, home[:2000]
+    for currency, amount in month.items():
+        assert _grouped(amount, currency) in pending.group(1), (currency, pending.group(1))
+    listed = pending.group(1).strip()
+    assert listed.count(", ") + listed.count(" and ") == len(month) - 1, listed  # one each
+    charged_home = _text(synced.client.get("/", {**query, "view": "charged"}).content)
+    assert "Pending conversion" not in charged_home
+    # The chart states it beside the chart, in the same words.
+    chart = Chart.objects.create(
+        owner=synced.user, name="Charges", metric="charges", measure="amount", time_zone="UTC"
+    )
+    page = _text(synced.client.get(f"/charts/{chart.pk}/", {**query, "view": "settlement"}).content)
+    assert f"Pending conversion: {pending.group(1).strip()} —" in page
+    charged_page = synced.client.get(f"/charts/{chart.pk}/", {**query, "view": "charged"})
+    assert "Pending conversion" not in _text(charged_page.content)

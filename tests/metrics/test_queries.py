@@ -50,7 +50,7 @@ def _seed(connection_id: int, rng: random.Random) -> list[Aggregate]:
             for status in ("succeeded", "failed"):
                 if rng.random() < 0.3:
                     key = AggregateKey(bucket, currency, status, rng.choice(["visa", "amex", ""]))
-                    totals[key] = [rng.randint(1, 5), rng.randint(-(10**6), 10**9), 0, 0, 0]
+                    totals[key] = [rng.randint(1, 5), rng.randint(-(10**6), 10**9), 0, 0, 0, 0]
     _write(connection_id, Span("charges", START, START + SPAN, totals))
     return list(Aggregate.objects.filter(connection_id=connection_id))
 
@@ -94,7 +94,7 @@ def test_sums_by_period_equal_adding_every_bucket(
 def test_a_series_exists_when_objects_fed_it_even_if_it_adds_up_to_zero(
     connection_id: int,
 ) -> None:
-    totals = {AggregateKey(START, "usd", "succeeded", ""): [2, 500, 0, 0, 0]}
+    totals = {AggregateKey(START, "usd", "succeeded", ""): [2, 500, 0, 0, 0, 0]}
     _write(connection_id, Span("refunds", START, START + 900, totals))
     fees = Quantity("refunds", "fee")
     groups = sums_by_period(

@@ -44,17 +44,24 @@ def _span(resource: str, lo: int, hi: int, rng: random.Random) -> Span:
             if rng.random() < 0.4:
                 key = AggregateKey(bucket, currency, rng.choice(["a", "b"]), rng.choice(["x", ""]))
                 fee = rng.randint(0, 99)
-                totals[key] = [rng.randint(1, 4), rng.randint(-500, 10**6), 0, fee, 7]
+                totals[key] = [
+                    rng.randint(1, 4),
+                    rng.randint(-500, 10**6),
+                    0,
+                    fee,
+                    7,
+                    rng.randint(0, 9),
+                ]
     return Span(resource, lo, hi, totals)
 
 
 def _expected(connection_id: int) -> dict[tuple[str, int, int, str, str, str], list[int]]:
     """Every rollup, summed here from the stored aggregates one by one."""
-    sums: dict[tuple[str, int, int, str, str, str], list[int]] = defaultdict(lambda: [0] * 5)
+    sums: dict[tuple[str, int, int, str, str, str], list[int]] = defaultdict(lambda: [0] * 6)
     for a in Aggregate.objects.filter(connection_id=connection_id):
         for width in (HOUR, DAY):
             key = (a.resource, width, a.bucket - a.bucket % width, a.currency, a.dim1, a.dim2)
-            for i, value in enumerate((a.count, a.amount, a.captured, a.fee, a.net)):
+            for i, value in enumerate((a.count, a.amount, a.captured, a.fee, a.net, a.unconverted)):
                 sums[key][i] += value
     return dict(sums)
 
@@ -67,6 +74,7 @@ def _stored(connection_id: int) -> dict[tuple[str, int, int, str, str, str], lis
             r.captured,
             r.fee,
             r.net,
+            r.unconverted,
         ]
         for r in AggregateRollup.objects.filter(connection_id=connection_id)
     }

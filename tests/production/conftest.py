@@ -75,6 +75,7 @@ class SyncRun:
     end: float
     requests: int
     log: str
+    more_to_do: bool = False  # the run left work for a continuation, queued at once
 
 
 def _log_time(text: str) -> float:
@@ -95,6 +96,7 @@ def sync_runs(paths: list[Path]) -> list[SyncRun]:
                         end,
                         int(record["requests"]),
                         path.name,
+                        bool(record["more_to_do"]),
                     )
                 )
     return sorted(runs, key=lambda run: run.start)

@@ -93,3 +93,16 @@ def paid_payouts_tie_out(api_base: str, key: str, since: int) -> dict[str, int]:
         paid_out = sum(t.net for t in txns.auto_paging_iter() if t.type != "payout")
         out[payout.id] = payout.amount - paid_out
     return out
+
+
+def pending_conversion(charges: list[dict[str, Any]], since: int, until: int) -> dict[str, int]:
+    """Per currency charged: succeeded charges created in [since, until) that Stripe has
+    not written a balance transaction for (authorised, not yet captured), so not yet
+    converted into the settlement currency."""
+    out: dict[str, int] = {}
+    for charge in charges:
+        if charge["status"] != "succeeded" or charge["balance_transaction"] is not None:
+            continue
+        if since <= charge["created"] < until:
+            out[charge["currency"]] = out.get(charge["currency"], 0) + charge["amount"]
+    return out

@@ -36,8 +36,8 @@ def _stored(connection_id: int) -> dict[tuple[str, int, str], int]:
 
 def test_adjacent_spans_of_a_resource_merge_and_others_do_not() -> None:
     spans = [
-        Span("charges", 2 * B, 3 * B, {_key(2 * B): [1, 0, 0, 0, 0]}),
-        Span("charges", 0, 2 * B, {_key(0): [2, 0, 0, 0, 0]}),
+        Span("charges", 2 * B, 3 * B, {_key(2 * B): [1, 0, 0, 0, 0, 0]}),
+        Span("charges", 0, 2 * B, {_key(0): [2, 0, 0, 0, 0, 0]}),
         Span("charges", 5 * B, 6 * B, {}),
         Span("refunds", 3 * B, 5 * B, {}),
     ]
@@ -55,16 +55,18 @@ def test_a_span_replaces_its_buckets_and_empties_the_ones_it_does_not_hold(
 ) -> None:
     store.replace_spans(
         connection_id,
-        [Span("charges", 0, 3 * B, {_key(0): [1, 0, 0, 0, 0], _key(B): [2, 0, 0, 0, 0]})],
+        [Span("charges", 0, 3 * B, {_key(0): [1, 0, 0, 0, 0, 0], _key(B): [2, 0, 0, 0, 0, 0]})],
     )
     store.replace_spans(connection_id, [Span("charges", B, 2 * B, {})])
-    store.replace_spans(connection_id, [Span("charges", 0, B, {_key(0): [5, 0, 0, 0, 0]})])
+    store.replace_spans(connection_id, [Span("charges", 0, B, {_key(0): [5, 0, 0, 0, 0, 0]})])
     assert _stored(connection_id) == {("charges", 0, "succeeded"): 5}
 
 
 def test_a_span_read_again_unchanged_is_not_a_change(connection_id: int) -> None:
     def span(count: int) -> Span:
-        return Span("charges", 0, 2 * B, {_key(0): [1, 0, 0, 0, 0], _key(B): [count, 0, 0, 0, 0]})
+        return Span(
+            "charges", 0, 2 * B, {_key(0): [1, 0, 0, 0, 0, 0], _key(B): [count, 0, 0, 0, 0, 0]}
+        )
 
     assert store.replace_spans(connection_id, [span(2)])
     assert not store.replace_spans(connection_id, [span(2)])
@@ -83,9 +85,9 @@ def test_buckets_holding_unsettled_objects_are_found_below_the_tail(connection_i
                 0,
                 10 * B,
                 {
-                    _key(B, "pending"): [1, 0, 0, 0, 0],
-                    _key(2 * B, "succeeded"): [1, 0, 0, 0, 0],
-                    _key(8 * B, "pending"): [1, 0, 0, 0, 0],
+                    _key(B, "pending"): [1, 0, 0, 0, 0, 0],
+                    _key(2 * B, "succeeded"): [1, 0, 0, 0, 0, 0],
+                    _key(8 * B, "pending"): [1, 0, 0, 0, 0, 0],
                 },
             )
         ],
@@ -96,7 +98,7 @@ def test_buckets_holding_unsettled_objects_are_found_below_the_tail(connection_i
 def test_pruning_drops_buckets_older_than_the_window(connection_id: int) -> None:
     store.replace_spans(
         connection_id,
-        [Span("charges", 0, 3 * B, {_key(0): [1] + [0] * 4, _key(2 * B): [1] + [0] * 4})],
+        [Span("charges", 0, 3 * B, {_key(0): [1] + [0] * 5, _key(2 * B): [1] + [0] * 5})],
     )
     assert store.prune_before(connection_id, B) == 1
     assert _stored(connection_id) == {("charges", 2 * B, "succeeded"): 1}
@@ -110,7 +112,7 @@ def test_a_first_sync_that_grows_the_tables_brings_the_planner_statistics_up_to_
     rows = store.STATISTICS_MIN_ROWS + 500
     store.replace_spans(
         connection_id,
-        [Span("charges", 0, rows * B, {_key(n * B): [1, 0, 0, 0, 0] for n in range(rows)})],
+        [Span("charges", 0, rows * B, {_key(n * B): [1, 0, 0, 0, 0, 0] for n in range(rows)})],
     )
     assert store.keep_statistics_current(connection_id)
     with db.cursor() as cursor:
@@ -124,5 +126,5 @@ def test_a_first_sync_that_grows_the_tables_brings_the_planner_statistics_up_to_
         mode="test",
         key_last4="abcd",
     )
-    store.replace_spans(small.pk, [Span("charges", 0, B, {_key(0): [1, 0, 0, 0, 0]})])
+    store.replace_spans(small.pk, [Span("charges", 0, B, {_key(0): [1, 0, 0, 0, 0, 0]})])
     assert not store.keep_statistics_current(small.pk)

@@ -77,7 +77,7 @@ def _expected(objects: list[dict[str, Any]]) -> dict[AggregateKey, Totals]:
     out: dict[AggregateKey, Totals] = {}
     for obj in objects:
         if LO <= obj["created"] < HI:
-            totals = out.setdefault(extractor.key(obj), [0] * 5)
+            totals = out.setdefault(extractor.key(obj), [0] * 6)
             extractor.add(totals, obj)
     return out
 

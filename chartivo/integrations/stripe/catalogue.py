@@ -75,6 +75,10 @@ class Measure:
     # balance transactions. None where the figure has one view only (counts; net volume
     # and fees, which are in settlement currency already).
     settled: tuple[Part, ...] | None = None
+    # Of the figure by currency charged, what Stripe has not converted yet (a charge
+    # authorised, not yet captured, has no balance transaction): stated as pending in the
+    # settlement view, which cannot count it.
+    pending: tuple[Part, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ METRICS: dict[str, Metric] = {
                     "amount",
                     (Part("charges", "amount", _SUCCEEDED),),
                     settled=(Part("balance_transactions", "amount", SETTLED_CHARGE),),
+                    pending=(Part("charges", "unconverted", _SUCCEEDED),),
                 ),
                 Measure("count", "Count", "count", (Part("charges", "count", _SUCCEEDED),)),
             ),

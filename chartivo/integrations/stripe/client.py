@@ -207,6 +207,9 @@ class Page:
     has_more: bool
 
 
+Codes = list[str]  # lower-case currency codes (``list`` is a method's name below)
+
+
 class StripeSession:
     """Async, read-only access to one Stripe account for the length of one job.
 
@@ -270,25 +273,42 @@ class StripeSession:
                     raise
             await asyncio.sleep(wait)
 
-    async def account(self) -> tuple[str, str]:
-        """The key's own Stripe account: its id and its name in the Stripe Dashboard, as far
-        as Stripe tells ("" where it does not). Stripe refuses the account to restricted
-        keys, but its refusal names the account, which is all the id that is needed."""
+    async def account(self) -> tuple[str, str, Codes]:
+        """The key's own Stripe account: its id, its name in the Stripe Dashboard and the
+        currencies it settles in (its default currency and those of the bank accounts it
+        is paid out to), as far as Stripe tells ("" and [] where it does not). Stripe
+        refuses the account to restricted keys, but its refusal names the account, which
+        is all the id that is needed."""
         try:
             response = await self._client.raw_request_async("get", "/v1/account")
         except stripe.PermissionError as exc:
             found = _ACCOUNT_IN_REFUSAL.search(str(exc.user_message or ""))
-            return (found.group(1) if found else "", "")
+            return (found.group(1) if found else "", "", [])
         except stripe.StripeError:
-            return ("", "")
+            return ("", "", [])
         body = response.data if isinstance(response.data, dict) else {}
         dashboard = (body.get("settings") or {}).get("dashboard") or {}
         name = dashboard.get("display_name") or (body.get("business_profile") or {}).get("name")
         account_id = body.get("id")
+        banks = (body.get("external_accounts") or {}).get("data") or []
+        currencies = [body.get("default_currency")] + [b.get("currency") for b in banks]
         return (
             account_id if isinstance(account_id, str) else "",
             name[:200] if isinstance(name, str) else "",
+            _currencies(currencies),
         )
+
+    async def balance_currencies(self) -> Codes:
+        """The currencies the account's balance is held in (``GET /v1/balance``, available
+        and pending), which are the currencies it settles in; [] where the key may not
+        read the balance."""
+        try:
+            response = await self._client.raw_request_async("get", "/v1/balance")
+        except stripe.StripeError:
+            return []
+        body = response.data if isinstance(response.data, dict) else {}
+        parts = [*(body.get("available") or []), *(body.get("pending") or [])]
+        return _currencies([p.get("currency") for p in parts if isinstance(p, dict)])
 
     async def _list_once(self, path: str, params: dict[str, Any], dashboard_row: str) -> Page:
         try:
@@ -299,6 +319,11 @@ class StripeSession:
         if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
             raise StripeCallError("unavailable", GARBLED, status=response.code)
         return Page(data=body.get("data", []), has_more=bool(body.get("has_more")))
+
+
+def _currencies(codes: list[Any]) -> list[str]:
+    """Sorted lower-case ISO codes, whatever else a body held."""
+    return sorted({c.lower() for c in codes if isinstance(c, str) and len(c) == 3 and c.isalpha()})
 
 
 @sensitive_variables()

@@ -112,6 +112,8 @@ def connect(
             key_last4=parsed.last4,
             account_id=probe.account_id,
             display_name=probe.display_name,
+            settlement_currencies=",".join(probe.settlement_currencies),
+            settlement_source=probe.settlement_source,
             events_readable=probe.readable.get(EVENTS, False),
             events_since=int(time.time()) - EVENTS_OVERLAP,
             # Queued below: claimed, so the scheduler does not queue it again.

@@ -40,6 +40,12 @@ class StripeConnection(models.Model):
     # Dashboard, when Stripe tells them; empty when it does not.
     account_id = models.CharField(max_length=64, blank=True, db_default="")
     display_name = models.CharField(max_length=200, blank=True, db_default="")
+    # The currencies the account settles in, lower case and comma-separated ("usd,eur"),
+    # as Stripe told them when the key was saved: from the account itself where the key
+    # may read it (``settlement_source`` "account"), else from its balance ("balance").
+    # Only the codes are kept, never the account or the balance.
+    settlement_currencies = models.CharField(max_length=200, blank=True, db_default="")
+    settlement_source = models.CharField(max_length=8, blank=True, db_default="")
     sealed_key = models.TextField(editable=False)
     restricted = models.BooleanField()
     mode = models.CharField(max_length=4, choices=MODE_CHOICES)

@@ -41,6 +41,10 @@ class ProbeResult:
     problems: dict[str, str]  # resource key -> "needs Read on Disputes"
     account_id: str = ""  # the key's Stripe account ("acct_…"), when Stripe names it
     display_name: str = ""  # its name in the Stripe Dashboard, when the key may read it
+    # The currencies it settles in: from the account where the key may read it ("account"),
+    # else the currencies its balance is held in ("balance"); empty where neither answers.
+    settlement_currencies: tuple[str, ...] = ()
+    settlement_source: str = ""
 
 
 def _targets() -> dict[str, tuple[str, str]]:
@@ -57,12 +61,18 @@ def _not_saved(error: StripeCallError) -> StripeCallError:
     return StripeCallError(error.kind, f"{first}; {NOT_SAVED}", status=error.status)
 
 
-async def _named_account(session: StripeSession, seconds: float) -> tuple[str, str]:
+async def _named_account(
+    session: StripeSession, seconds: float
+) -> tuple[str, str, list[str], list[str]]:
+    """The account's id, name and settlement currencies, and its balance's currencies
+    (asked only where the account is not readable: restricted keys)."""
     try:
         async with asyncio.timeout(seconds):
-            return await session.account()
+            account_id, name, currencies = await session.account()
+            held: list[str] = [] if currencies else await session.balance_currencies()
+            return account_id, name, currencies, held
     except TimeoutError:
-        return ("", "")
+        return ("", "", [], [])
 
 
 @sensitive_variables("secret")
@@ -88,7 +98,9 @@ async def _probe(secret: str) -> ProbeResult:
             ),
             return_exceptions=True,
         )
-    account_id, display_name = named if isinstance(named, tuple) else ("", "")
+    account_id, display_name, from_account, from_balance = (
+        named if isinstance(named, tuple) else ("", "", [], [])
+    )
     errors = [o for o in outcomes if isinstance(o, StripeCallError)]
     for kind in ("rejected", "unavailable", "rate_limited", "invalid"):
         first = next((e for e in errors if e.kind == kind), None)
@@ -110,6 +122,8 @@ async def _probe(secret: str) -> ProbeResult:
         problems=problems,
         account_id=account_id,
         display_name=display_name,
+        settlement_currencies=tuple(from_account or from_balance),
+        settlement_source="account" if from_account else "balance" if from_balance else "",
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-MeasureColumn = Literal["count", "amount", "captured", "fee", "net"]
+MeasureColumn = Literal["count", "amount", "captured", "fee", "net", "unconverted"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,12 @@ class Resource:
     dim2: str = ""
     # Aggregate column -> field path summed into it ("count" needs no field).
     measures: dict[str, str] = field(default_factory=dict)
+    # (amount field, top-level balance-transaction field, dim1 values): the amount of an
+    # object with one of those values that Stripe has not yet written a balance
+    # transaction for is summed into ``unconverted`` as well. Stripe converts a charge into
+    # the settlement currency only when it writes that transaction (at capture), so until
+    # then the settlement view can only state it as pending. A failed charge never will.
+    unconverted: tuple[str, str, frozenset[str]] | None = None
     has_currency: bool = True
     # dim1 values that can still change (a pending charge, an open dispute): without
     # Events, the buckets holding them are re-read at each refresh.
@@ -55,6 +61,7 @@ CHARGES = Resource(
     dim1="status",
     dim2="payment_method_details.card.brand",
     measures={"amount": "amount", "captured": "amount_captured"},
+    unconverted=("amount", "balance_transaction", frozenset({"succeeded"})),
     unsettled=frozenset({"pending"}),
     change_events=(
         "charge.captured",

@@ -14,6 +14,7 @@ from django.db import connection
 from django_tasks import TaskContext, task
 
 from chartivo.charts.warm import after_sync
+from chartivo.integrations.stripe.sync import reconcile
 from chartivo.integrations.stripe.sync.engine import RunReport, run_sync
 from chartivo.metrics import store
 
@@ -70,12 +71,16 @@ def _queued_at(context: TaskContext) -> datetime | None:
 def sync_connection(context: TaskContext, connection_id: int) -> None:
     """First sync after a key is saved, and each periodic refresh.
 
-    A run reads for at most ``CHARTIVO_SYNC_SLICE_SECONDS``. What is left of a large first
-    sync goes to the back of the lower-priority ``backfill`` queue, so one huge account
-    never holds up the refreshes of the others.
+    A run reads for at most ``CHARTIVO_SYNC_SLICE_SECONDS`` and reconciles at most a round
+    of payouts. What is left of a large first sync, and of the payouts to reconcile, goes
+    to the back of the lower-priority ``backfill`` queue, so one huge account or a burst of
+    first syncs never holds up the refreshes of the others.
     """
     with _logged(connection_id):
-        _after(connection_id, run_sync(connection_id, queued_at=_queued_at(context)))
+        report = run_sync(
+            connection_id, queued_at=_queued_at(context), payouts_to_check=reconcile.ON_REFRESH
+        )
+        _after(connection_id, report)
 
 
 @task(queue_name="backfill", priority=BACKFILL_PRIORITY, takes_context=True)

@@ -50,7 +50,14 @@ def pending_ranges(
 def unsettled_buckets(connection_id: int, tails: dict[str, int]) -> dict[str, set[int]]:
     """Without events: the buckets below each tail that hold objects whose state can change."""
     return {
-        key: store.buckets_holding(connection_id, key, RESOURCES[key].unsettled, before=tail)
+        key: store.buckets_holding(
+            connection_id,
+            key,
+            RESOURCES[key].unsettled,
+            before=tail,
+            # A charge not yet captured can be captured at any time.
+            unconverted=RESOURCES[key].unconverted is not None,
+        )
         for key, tail in tails.items()
-        if RESOURCES[key].unsettled
+        if RESOURCES[key].unsettled or RESOURCES[key].unconverted
     }

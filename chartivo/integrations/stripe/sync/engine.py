@@ -74,16 +74,20 @@ def run_sync(
     *,
     slice_seconds: float | None = None,
     queued_at: datetime | None = None,
+    payouts_to_check: int | None = None,
 ) -> RunReport | None:
     """Syncs one connection if no other worker is; returns None when one is, when a run
     finished since this one was queued (``queued_at``) and nothing is due, or when the
-    connection was removed meanwhile (which ends the run quietly)."""
+    connection was removed meanwhile (which ends the run quietly). ``payouts_to_check``:
+    at most so many payouts reconciled, the rest left for a continuation."""
     token = schedule.acquire(connection_id, queued_at=queued_at)
     if token is None:
         logger.info("sync.skipped", extra={"connection": connection_id})
         return None
     try:
-        run = _Run(connection_id, token, slice_seconds or settings.SYNC_SLICE_SECONDS)
+        run = _Run(
+            connection_id, token, slice_seconds or settings.SYNC_SLICE_SECONDS, payouts_to_check
+        )
         return async_to_sync(run.run)()
     except schedule.LeaseLostError:
         logger.info("sync.lease_lost", extra={"connection": connection_id})
@@ -97,15 +101,17 @@ def run_sync(
 
 
 class _Run:
-    def __init__(self, connection_id: int, token: str, slice_seconds: float) -> None:
+    def __init__(self, connection_id: int, token: str, seconds: float, payouts: int | None) -> None:
         self.connection_id = connection_id
         self.token = token
-        self.deadline = time.monotonic() + slice_seconds
+        self.deadline = time.monotonic() + seconds
         self.report = RunReport(connection_id)
         self.spans: list[Span] = []
         self.resources: set[str] = set()
         self.answered = 0  # requests answered at the last flush
         self.event_requests = 0
+        self.payouts_to_check = payouts  # at most so many reconciled (None: all)
+        self.payouts_left = False  # paid payouts this run left unchecked
 
     async def run(self) -> RunReport:
         started = time.monotonic()
@@ -147,7 +153,7 @@ class _Run:
         try:
             async with session:
                 walker = await self._read(session, budget, connection, states, now)
-                await check_payouts(
+                self.payouts_left = await check_payouts(
                     session,
                     budget,
                     walker,
@@ -156,6 +162,7 @@ class _Run:
                     payouts_read="payouts" in self.resources,
                     seconds_left=self.deadline - time.monotonic(),
                     now=now,
+                    most=self.payouts_to_check,
                 )
         except StripeCallError as error:  # while planning: the events list
             extra = {"connection": self.connection_id, "kind": error.kind, "error": str(error)}
@@ -359,7 +366,7 @@ class _Run:
             checkpoints.update_states(states, walker, self.resources, left)
             blocked = {s.resource for s in states if not s.readable}
             outstanding = {res for res, _ in left} - blocked
-            self.report.more_to_do = bool(outstanding) and walker.fatal is None
+            self.report.more_to_do = bool(outstanding or self.payouts_left) and walker.fatal is None
             if walker.fatal is not None:
                 # A key that passed the check when saved and is refused now was revoked.
                 fatal = walker.fatal

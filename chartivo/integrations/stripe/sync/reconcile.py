@@ -37,6 +37,11 @@ PAGE_SIZE = 100
 # Payouts checked side by side: each is a sequence of pages, and together they keep the
 # balance-transactions endpoint's share of the budget busy at a few hundred ms a page.
 IN_FLIGHT = 8
+# Payouts a run on the refresh queue checks: one round in flight. A first sync holds a
+# month of daily payouts, each a read of its transactions; checked all at once, a burst of
+# first syncs (a deploy that adds a resource, many keys saved at once) would hold every
+# refresh behind it. The rest continue on the backfill queue, behind every refresh.
+ON_REFRESH = IN_FLIGHT
 
 PayoutKey = tuple[str, int, int]  # currency, created, arrival_date
 
@@ -143,20 +148,22 @@ async def check_payouts(
     payouts_read: bool,
     seconds_left: float,
     now: int,
-) -> None:
+    most: int | None = None,
+) -> bool:
     """After a run's walk: checks the paid payouts not checked yet at their amount, once
     payouts were read whole (or when some paid payout still lacks its check: a slice
-    ended before it). Checks are written as they finish, at least once a second, under
-    the run's lease like its aggregates (each write renews it), so a run stopped at any
-    moment keeps what it checked."""
+    ended before it), at most ``most`` of them; returns whether some are left unchecked.
+    Checks are written as they finish, at least once a second, under the run's lease like
+    its aggregates (each write renews it), so a run stopped at any moment keeps what it
+    checked."""
     blocked = {"payouts", "balance_transactions"} & set(walker.forbidden)
     left = {res for res, *_ in walker.remaining()}
     if walker.fatal is not None or blocked or "payouts" in left or seconds_left <= 0:
-        return
+        return False
     since = plan.window_start(now, settings.HISTORY_DAYS)
     behind = sync_to_async(payout_checks.behind, thread_sensitive=True)
     if not payouts_read and not await behind(connection_id, since):
-        return
+        return False
     known = await sync_to_async(payout_checks.checked, thread_sensitive=True)(connection_id, since)
     save = sync_to_async(_save, thread_sensitive=True)
     stats = walker.stats
@@ -167,6 +174,8 @@ async def check_payouts(
             # Checks of payouts no longer paid in the window go first.
             await save(connection_id, token, [], {_key(p) for p in payouts}, since)
             todo = [p for p in payouts if known.get(_key(p)) != int(p["amount"])]
+            later = todo[most:] if most is not None else []
+            todo = todo[:most]
             gate = asyncio.Semaphore(IN_FLIGHT)
 
             async def one(payout: Mapping[str, Any]) -> CheckResult:
@@ -180,10 +189,12 @@ async def check_payouts(
                 )
                 rows = [astuple(task.result()) for task in done]
                 await save(connection_id, token, rows, None, since)
+            return bool(later)
     except (TimeoutError, StripeCallError) as error:
         # Nothing is lost: the payouts without a check are checked at the next run.
         extra = {"connection": connection_id, "error": str(error) or "slice over"}
         logger.info("sync.reconcile_deferred", extra=extra)
+        return False
     finally:
         for task in tasks:
             task.cancel()
