@@ -25,7 +25,7 @@ from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
 from chartivo.charts.payloads import ChartPayload, build_payload, span_text
 from chartivo.charts.presentation import figure
-from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, with_range
+from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.charts.views import locale_of, range_name
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.lib.client_address import client_address
@@ -87,7 +87,7 @@ def _gate(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
     return link
 
 
-def viewed_range(link: ShareLink, request: HttpRequest) -> Any:
+def viewed_range(link: ShareLink, request: HttpRequest) -> ViewRange:
     """The link's view; its range as the visitor picked it, where the link allows that."""
     view = link.view()
     if not link.viewer_may_change_range:
