@@ -4,9 +4,8 @@ Every value is read and checked here, at start-up, by the strict readers of
 ``chartivo.lib.env``: a value that cannot be used stops every command (``chartivo check``
 included) with a message naming the setting, instead of failing later inside a worker.
 
-Development and the demo set ``CHARTIVO_DEBUG=1``. Outside debug mode the app refuses to
-start without a real secret key and a real encryption key: there are no defaults for
-secrets.
+Development and the demo set ``CHARTIVO_DEBUG=1``. Outside debug mode the app refuses to start
+without a real secret key and a real encryption key: secrets have no defaults.
 """
 
 from __future__ import annotations
@@ -112,7 +111,7 @@ INSTALLED_APPS = [
     "chartivo.orgs",
     "chartivo.integrations.stripe",
     "chartivo.metrics",
-    *("chartivo.charts", "chartivo.sharing", "chartivo.ops"),
+    *("chartivo.charts", "chartivo.sharing", "chartivo.api", "chartivo.ops"),
     *(["django_rq", "django_tasks_rq"] if TASK_BACKEND == "rq" else []),
 ]
 
@@ -133,6 +132,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # The app's own 404 and 500 pages in debug mode too (chartivo/charts/errors.py).
     "chartivo.charts.errors.AppErrorPagesMiddleware",
+    "chartivo.api.errors.ApiErrorsMiddleware",  # the read API's errors in its JSON shape
 ]
 
 ROOT_URLCONF = "chartivo.urls"
@@ -200,8 +200,7 @@ LOGOUT_REDIRECT_URL = "login"
 # limits (per address, per account from unknown places, sign-up, password change and
 # reset) are in chartivo/accounts/limits.py and described in the README's Security section.
 LOGIN_FAILURE_LIMIT = env_int("CHARTIVO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
-# A reset link works once, for an hour.
-PASSWORD_RESET_TIMEOUT = 3600
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link works once, for an hour
 
 # --- E-mail (password reset, sign-up confirmation) ---------------------------------------
 # CHARTIVO_EMAIL_URL: smtp://user:password@host:port (no TLS: a relay on this machine or
@@ -234,8 +233,7 @@ HTTPS = env_bool("CHARTIVO_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
-# No script reads the CSRF cookie (forms carry the token), so no script may.
-CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script reads it (forms carry the token), so none may
 CSRF_FAILURE_VIEW = "chartivo.charts.errors.csrf_failure"  # the app's page, not Django's
 SESSION_COOKIE_SAMESITE = "Lax"
 _SSL_REDIRECT = env_bool("CHARTIVO_SSL_REDIRECT", True)  # read even when off, so it is checked
@@ -395,5 +393,6 @@ if REDIS_URL:
     }
 # Without Redis, each web process keeps at most this many megabytes of chart figures.
 CHART_CACHE_MB = env_int("CHARTIVO_CHART_CACHE_MB", 32, minimum=1, maximum=4096)
-# New Chart previews a user may ask for per minute (each one reads aggregates).
+# New Chart previews a user, and read API requests a token, may make per minute.
 PREVIEWS_PER_MINUTE = env_int("CHARTIVO_PREVIEWS_PER_MINUTE", 60, minimum=1)
+API_REQUESTS_PER_MINUTE = env_int("CHARTIVO_API_REQUESTS_PER_MINUTE", 120, minimum=1)

@@ -44,6 +44,19 @@ def iter_csv_rows(chart: ChartData) -> Iterator[list[str]]:
             yield [stamp, currency, name, _plain(series, series.values[index])]
 
 
+def series_points(series: Series, periods: list[datetime]) -> list[tuple[str, str]]:
+    """One series as (period start, value) pairs, written exactly as in the CSV: the read
+    API's figures are the CSV's."""
+    return [
+        (start.isoformat(), _plain(series, value))
+        for start, value in zip(periods, series.values, strict=True)
+    ]
+
+
+def plain_total(series: Series) -> str:
+    return _plain(series, series.total)
+
+
 def csv_rows(chart: ChartData) -> list[list[str]]:
     return list(iter_csv_rows(chart))
 

@@ -2,9 +2,9 @@
 
 The values come from Django's settings, where they are read from the environment and
 checked at start-up like every other setting. Logging follows the app's own settings
-(``CHARTIVO_LOG_FORMAT``): in JSON mode gunicorn's own lines (start-up, worker restarts,
-the access log) go through the same handler as the app's, so every line a web process
-writes is one JSON object.
+(``CHARTIVO_LOG_FORMAT``): gunicorn's own lines (start-up, worker restarts, the access log)
+go through the same handler as the app's, so in JSON mode every line a web process writes
+is one JSON object, and in either mode every line is masked alike.
 """
 
 import copy
@@ -38,20 +38,20 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Masks share tokens (in a shared chart's path) and Stripe keys in every access line.
 logger_class = "chartivo.ops.logs.MaskingLogger"
 
-if settings.LOG_FORMAT == "json":
-    accesslog = None  # the access logger below writes through the JSON handler
-    logconfig_dict: dict[str, Any] = copy.deepcopy(settings.LOGGING)
-    logconfig_dict["filters"]["access_fields"] = {"()": "chartivo.ops.logs.AccessLogFields"}
-    logconfig_dict["loggers"].update(
-        {
-            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
-            "gunicorn.access": {
-                "level": "INFO" if _access_log else "WARNING",
-                "handlers": ["console"],
-                "filters": ["access_fields"],
-                "propagate": False,
-            },
-        }
-    )
-else:
-    accesslog = "-" if _access_log else None
+# In either format gunicorn's own lines (start-up, restarts, the access log) go through the
+# app's handler, and so through its mask: a Stripe key or an API token pasted into an
+# address is written masked, as in the app's own lines.
+accesslog = None  # the access logger below writes through the app's handler
+logconfig_dict: dict[str, Any] = copy.deepcopy(settings.LOGGING)
+logconfig_dict["filters"]["access_fields"] = {"()": "chartivo.ops.logs.AccessLogFields"}
+logconfig_dict["loggers"].update(
+    {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {
+            "level": "INFO" if _access_log else "WARNING",
+            "handlers": ["console"],
+            "filters": ["access_fields"],
+            "propagate": False,
+        },
+    }
+)

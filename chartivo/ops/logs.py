@@ -8,7 +8,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from chartivo.lib.redaction import mask_stripe_keys
+from chartivo.lib.redaction import mask_secrets
 
 # gunicorn's access-log atoms worth a field of their own in a JSON line.
 _ACCESS_FIELDS = {
@@ -42,6 +42,6 @@ class MaskingLogger(Logger):  # type: ignore[misc]
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         return {
-            name: mask_stripe_keys(value) if isinstance(value, str) else value
+            name: mask_secrets(value) if isinstance(value, str) else value
             for name, value in atoms.items()
         }

@@ -68,6 +68,12 @@ def organisation_of(request: HttpRequest) -> Organisation:
     return membership_of(request).organisation
 
 
+def acting_as(request: HttpRequest, membership: Membership) -> None:
+    """The request acts for ``membership`` without a session (an API token's request): the
+    views read its organisation and role as they do for a page."""
+    setattr(request, _CACHED, membership)
+
+
 def switch_to(request: HttpRequest, membership: Membership) -> None:
     request.session[SESSION_KEY] = membership.organisation_id
     setattr(request, _CACHED, membership)

@@ -144,14 +144,14 @@ class Route:
 
     def url(self, chart_id: int | None = None, **ids: int | str) -> str:
         """The route's address; ``ids`` gives the other ids its pattern names
-        (``connection_id``, ``member_id``, ``invitation_id``, ``link_id``; 1 when not
-        given) and a share link's ``token``."""
+        (``connection_id``, ``member_id``, ``invitation_id``, ``token_id``, ``link_id``;
+        1 when not given) and a share link's ``token``."""
         from django.urls import reverse
 
         if self.needs_chart:
             assert chart_id is not None
         kwargs = {"chart_id": chart_id, **ids}
-        names = ("chart_id", "connection_id", "member_id", "invitation_id", "link_id")
+        names = ("chart_id", "connection_id", "member_id", "invitation_id", "token_id", "link_id")
         wanted: dict[str, int | str] = {
             k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern
         }
@@ -165,12 +165,13 @@ def every_route() -> list[Route]:
     """Every URL the app serves, found in the URLconf itself: a new one cannot be missed."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    def walk(patterns: list[Any], prefix: str) -> Iterator[Route]:
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> Iterator[Route]:
         for entry in patterns:
             if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
             elif isinstance(entry, URLPattern):
                 assert entry.name, f"the URL {prefix}{entry.pattern} has no name"
-                yield Route(entry.name, prefix + str(entry.pattern))
+                yield Route(namespace + entry.name, prefix + str(entry.pattern))
 
-    return list(walk(get_resolver().url_patterns, ""))
+    return list(walk(get_resolver().url_patterns, "", ""))

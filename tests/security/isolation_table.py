@@ -1,9 +1,11 @@
 """The isolation matrix's expected answers: every URL, for each actor.
 
 Actors: ``owner``, ``admin`` and ``viewer`` of the organisation under test; ``other``, the
-owner of another organisation; ``anonymous``. Each entry is (answer to GET, answer to
-POST); None: not asked (a POST that would change the organisation's data as it should).
-A new URL fails the matrix until someone decides here who may use it.
+owner of another organisation; ``anonymous``; ``other_token``, a read API token of the other
+organisation sent alone (no session). On the read API's addresses each signed-in actor
+sends their own token too. Each entry is (answer to GET, answer to POST); None: not asked
+(a POST that would change the organisation's data as it should). A new URL fails the
+matrix until someone decides here who may use it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ def _chart_change(get: int | str | None) -> Answers:
         "viewer": (FORBIDDEN if get != 405 else 405, FORBIDDEN),
         "other": (404 if get != 405 else 405, 404),
         "anonymous": (LOGIN, LOGIN),
+    }
+
+
+# The read API: each member's token reads their organisation, the other organisation's
+# token its own (checked in the test), no token nothing; only GET is served.
+def _read_api() -> Answers:
+    return {
+        **_members(200, 405),
+        "other": (200, 405),
+        "anonymous": (401, 405),
+        "other_token": (200, 405),
     }
 
 
@@ -130,6 +143,27 @@ EXPECTED: dict[str, Answers] = {
     "chart_restore": {**_members(405, 404), "other": (405, 404), "anonymous": (LOGIN, LOGIN)},
     # An order must be a JSON list of the sender's own charts.
     "charts_order": {**_members(405, 400), "other": (405, 400), "anonymous": (LOGIN, LOGIN)},
+    # API tokens: every member makes their own (an empty name is refused); each revokes
+    # only their own (the id is the owner's token).
+    "api_tokens": _signed_in(200, 400, {"other": (200, 400)}),
+    "api_token_revoke": {
+        "owner": (405, None),
+        "admin": (405, 404),
+        "viewer": (405, 404),
+        "other": (405, 404),
+        "anonymous": (LOGIN, LOGIN),
+    },
+    "api_docs": _signed_in(200, 405, {"other": (200, 405)}),
+    "api_openapi": {**_members(200, 405), **_OPEN_TO_ALL, "other_token": (200, 405)},
+    "api:catalogue": _read_api(),
+    "api:series": _read_api(),
+    "api:headlines": _read_api(),
+    "api:api-root": {
+        **_members(404, 404),
+        "other": (404, 404),
+        "anonymous": (404, 404),
+        "other_token": (404, 404),
+    },
 }
 
 
@@ -165,3 +199,8 @@ EXPECTED.update(
         },
     }
 )
+
+# A token opens nothing but the read API: sent alone to any other address, it is answered
+# as an anonymous visitor is.
+for _answers in EXPECTED.values():
+    _answers.setdefault("other_token", _answers["anonymous"])

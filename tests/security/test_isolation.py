@@ -1,8 +1,8 @@
 """Tenant isolation and roles: every URL, asked by the owner, an admin and a viewer of an
-organisation, the owner of another organisation and an anonymous visitor, with GET and
-POST. The URLs come from the URLconf, and the table of expected answers
-(isolation_table.py) must name each one, so a new URL fails here until someone decides
-who may use it.
+organisation, the owner of another organisation, an anonymous visitor and a read API token
+of another organisation, with GET and POST. The URLs come from the URLconf, and the table
+of expected answers (isolation_table.py) must name each one, so a new URL fails here until
+someone decides who may use it.
 
 Both organisations have a Stripe connection (the first's synced, in sandbox mode; the
 other's in live mode) and a chart. After every request, the first organisation's
@@ -12,7 +12,7 @@ before; a viewer's pages never show a key or an account's state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ from django.db.models import Count, Sum
 from django.test import Client
 
 from chartivo.accounts.models import User
+from chartivo.api.models import ApiToken
+from chartivo.api.tokens import create_token
 from chartivo.charts.models import Chart
 from chartivo.integrations.stripe.models import ResourceState, StripeConnection, SyncRange
 from chartivo.integrations.stripe.sync.status import status_of
@@ -31,6 +33,7 @@ from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import ADMIN, VIEWER, Invitation, Membership, Organisation
 from chartivo.sharing.models import ShareLink
 from chartivo.sharing.tokens import digest, new_token
+from tests.api.conftest import HiddenToken
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, every_route
 from tests.security.isolation_table import EXPECTED, HOME, LOGIN
@@ -80,9 +83,10 @@ def _answer(response: Any) -> int | str:
     return int(response.status_code)
 
 
-def _signed_in(user: Any) -> Client:
-    # Signed in afresh for each request: a POST to log out must not end the matrix.
-    client = Client()
+def _signed_in(user: Any, token: str = "") -> Client:
+    # Signed in afresh for each request: a POST to log out must not end the matrix. On the
+    # read API's addresses a member sends their own token too.
+    client = Client(headers={"Authorization": f"Bearer {token}"} if token else None)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
 
@@ -115,13 +119,23 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     chart = Chart.objects.create(owner=owner, name="Organisation chart", **_chart_fields())
     Chart.objects.create(owner=other_user, name="Other's own chart", **_chart_fields())
     connection = StripeConnection.objects.get(organisation=organisation)
+    tokens = {
+        actor: HiddenToken(create_token(home_organisation(user), actor).secret)
+        for actor, user in {**team, "other": other_user}.items()
+    }
     ids = {
+        "token_id": ApiToken.objects.get(membership__user=owner).pk,
         "connection_id": connection.pk,
         "member_id": Membership.objects.get(user=viewer).pk,
         "invitation_id": Invitation.objects.create(
             organisation=organisation, email="invited@example.com", role=VIEWER
         ).pk,
     }
+    # Another organisation's token cannot name this organisation's account either.
+    other_token = Client(headers={"Authorization": f"Bearer {tokens['other']}"})
+    named = other_token.get("/api/v1/series", {"metric": "charges", "account": str(connection.pk)})
+    assert named.status_code == 400 and named.json()["error"]["code"] == "unknown_account"
+
     shares = _share_links(chart, other_user)
     ids.update(link_id=shares.link_id)
     before = _state(organisation)
@@ -135,16 +149,17 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
                 expected = get_answer if method == "GET" else post_answer
                 if expected is None:
                     continue
-                people = {**team, "other": other_user}
-                client, url = shares.asking(actor, people, route.url, chart.pk, ids)
+                client = _client(actor, route.name, {**team, "other": other_user}, tokens)
+                client, url = shares.asking(actor, client, route, chart.pk, ids)
                 if method == "GET":
-                    response = client.get(url, PREVIEW if route.name == "chart_preview" else {})
+                    response = client.get(url, _query(route.name))
                 else:
                     response = client.post(url, {})
                 answers[(route.name, actor, method)] = got = _answer(response)
                 if got != expected:
                     wrong.append(f"{method} {url} as {actor}: {got}, expected {expected}")
-                if actor == "other" and method == "GET":
+                theirs = actor == "other" or (actor == "other_token" and route.name[:4] == "api:")
+                if theirs and method == "GET":
                     _sees_only_their_own(route.name, response, other_user, chart)
                 if actor == "viewer":
                     _shows_no_key_state(route.name, response, connection)
@@ -159,6 +174,23 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     # The members' own requests, read-only above, still see everything of theirs.
     for member in team.values():
         assert _signed_in(member).get(f"/charts/{chart.pk}/data.json").json()["mode"] == "Sandbox"
+
+
+def _client(actor: str, route: str, people: dict[str, Any], tokens: Mapping[str, str]) -> Client:
+    if actor == "other_token":
+        return Client(headers={"Authorization": f"Bearer {tokens['other']}"})
+    user = people.get(actor)
+    if user is None:
+        return Client()
+    return _signed_in(user, tokens[actor] if route.startswith("api:") else "")
+
+
+def _query(route: str) -> dict[str, str]:
+    if route == "chart_preview":
+        return PREVIEW
+    if route == "api:series":
+        return {"metric": "charges", "measure": "count"}
+    return {}
 
 
 def _chart_fields() -> dict[str, str]:
@@ -195,6 +227,14 @@ def _sees_only_their_own(name: str, response: Any, other_user: Any, org_chart: C
         assert "viewer@example.com" not in text and "admin@example.com" not in text
     elif name == "chart_preview":
         assert response.json()["mode"] == "Live"  # drawn from their own (live) connection
+    elif name in ("api:catalogue", "api:series", "api:headlines"):
+        assert theirs is not None
+        answer = response.json()
+        if name == "api:catalogue":
+            assert [a["id"] for a in answer["accounts"]] == [str(theirs.pk)], "their accounts"
+        else:
+            assert answer["account"] == str(theirs.pk), f"{name} reads their own account"
+        assert first.masked_key not in response.content.decode()
 
 
 # --- Sharing ------------------------------------------------------------------------------
@@ -208,19 +248,12 @@ class _Shares:
     visitor: Client  # a visitor who typed that password
 
     def asking(
-        self,
-        actor: str,
-        people: dict[str, Any],
-        url: Callable[..., str],
-        chart_id: int,
-        ids: dict[str, int],
+        self, actor: str, client: Client, route: Any, chart_id: int, ids: dict[str, int]
     ) -> tuple[Client, str]:
         """Who asks, and the address they ask (``share_other`` with its own token)."""
         if actor == "share_other":
-            return self.visitor, url(chart_id, **ids, token=self.other)
-        user = people.get(actor)
-        client = _signed_in(user) if user is not None else Client()
-        return client, url(chart_id, **ids, token=self.token)
+            return self.visitor, route.url(chart_id, **ids, token=self.other)
+        return client, route.url(chart_id, **ids, token=self.token)
 
     def check(self, actor: str, response: Any, chart: Chart) -> None:
         """Another chart's token shows that chart, never the organisation's."""

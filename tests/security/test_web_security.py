@@ -42,9 +42,12 @@ def test_every_url_refuses_a_post_without_the_csrf_token(owner: Any, chart: Char
     anonymous = Client(enforce_csrf_checks=True)
     for route in every_route():
         url = route.url(chart.pk)
+        # The read API takes no cookie, so no CSRF token either: it serves GET alone.
+        reads = route.name in ("api_openapi", "api:catalogue", "api:series", "api:headlines")
+        refused = 405 if reads else 403
         for who, client in (("signed in", signed_in), ("anonymous", anonymous)):
             response = client.post(url, {"username": owner.email, "password": PASSWORD})
-            assert response.status_code == 403, f"POST {url} ({who}) without a token"
+            assert response.status_code == refused, f"POST {url} ({who}) without a token"
     assert Chart.objects.filter(pk=chart.pk).exists()
     assert "_auth_user_id" not in anonymous.session
 
