@@ -111,10 +111,7 @@ INSTALLED_APPS = [
     "chartivo.orgs",
     "chartivo.integrations.stripe",
     "chartivo.metrics",
-    "chartivo.charts",
-    "chartivo.digests",
-    "chartivo.api",
-    "chartivo.ops",
+    *("chartivo.charts", "chartivo.digests", "chartivo.sharing", "chartivo.api", "chartivo.ops"),
     *(["django_rq", "django_tasks_rq"] if TASK_BACKEND == "rq" else []),
 ]
 

@@ -50,6 +50,9 @@ Kind = Literal["amount", "count", "rate"]
 GROSS, SUCCEEDED, FAILED, NET, CUSTOMERS, REFUNDED, REFUNDS, DISPUTES = range(8)
 SETTLED_GROSS, SETTLED_REFUNDED = 8, 9  # the same money in settlement currency
 PENDING = 10  # charges not yet converted into it (``chartivo.charts.pending``)
+# The objects behind the money figures that no count above gives (a shared dashboard hides
+# figures of too few objects: chartivo/sharing/privacy.py).
+NET_OBJECTS, SETTLED_GROSS_OBJECTS, SETTLED_REFUNDED_OBJECTS = 11, 12, 13
 QUANTITIES = (
     Quantity("charges", "captured", frozenset({"succeeded"})),
     Quantity("charges", "count", frozenset({"succeeded"})),
@@ -62,6 +65,9 @@ QUANTITIES = (
     Quantity("balance_transactions", "amount", SETTLED_CHARGE),
     Quantity("balance_transactions", "amount", SETTLED_REFUNDS),
     Quantity("charges", "unconverted", frozenset({"succeeded"})),
+    Quantity("balance_transactions", "count", REVENUE_CATEGORIES),
+    Quantity("balance_transactions", "count", SETTLED_CHARGE),
+    Quantity("balance_transactions", "count", SETTLED_REFUNDS),
 )
 # A refund's balance transaction is negative: Home shows refunds as a positive amount.
 SIGNS = tuple(-1 if i == SETTLED_REFUNDED else 1 for i in range(len(QUANTITIES)))
@@ -80,6 +86,9 @@ class Headline:
     # the balance transactions (none where the figure is settled already, or a count).
     settled: tuple[int, ...] = ()
     settled_definition: str = ""
+    # The counts of the objects a figure is built from (a rate: its denominator's).
+    objects: tuple[int, ...] = ()
+    settled_objects: tuple[int, ...] = ()
 
 
 HEADLINES = (
@@ -95,6 +104,8 @@ HEADLINES = (
             "transactions of category charge, converted by Stripe), by the time each was "
             "created."
         ),
+        objects=(SUCCEEDED,),
+        settled_objects=(SETTLED_GROSS_OBJECTS,),
     ),
     Headline(
         "net_volume",
@@ -103,6 +114,7 @@ HEADLINES = (
         "Net of balance transactions from charges, refunds and disputes (fees deducted), by "
         "the time each was created.",
         (NET,),
+        objects=(NET_OBJECTS,),
     ),
     Headline(
         "successful_charges",
@@ -110,8 +122,16 @@ HEADLINES = (
         "count",
         "Charges with status succeeded, in every currency.",
         (SUCCEEDED,),
+        objects=(SUCCEEDED,),
     ),
-    Headline("new_customers", "New customers", "count", "Customers created.", (CUSTOMERS,)),
+    Headline(
+        "new_customers",
+        "New customers",
+        "count",
+        "Customers created.",
+        (CUSTOMERS,),
+        objects=(CUSTOMERS,),
+    ),
     Headline(
         "refunds",
         "Refunds",
@@ -125,6 +145,8 @@ HEADLINES = (
             "(refund, refund failure and partial-capture reversal transactions), by the "
             "refund's own date."
         ),
+        objects=(REFUNDS,),
+        settled_objects=(SETTLED_REFUNDED_OBJECTS,),
     ),
     Headline(
         "disputes",
@@ -133,6 +155,7 @@ HEADLINES = (
         "Disputes opened, whatever their outcome.",
         (DISPUTES,),
         good_when_up=False,
+        objects=(DISPUTES,),
     ),
     Headline(
         "refund_rate",
@@ -142,6 +165,7 @@ HEADLINES = (
         (REFUNDS,),
         (SUCCEEDED,),
         good_when_up=False,
+        objects=(SUCCEEDED,),
     ),
     Headline(
         "dispute_rate",
@@ -151,6 +175,7 @@ HEADLINES = (
         (DISPUTES,),
         (SUCCEEDED,),
         good_when_up=False,
+        objects=(SUCCEEDED,),
     ),
     Headline(
         "failed_payment_rate",
@@ -160,6 +185,7 @@ HEADLINES = (
         (FAILED,),
         (SUCCEEDED, FAILED),
         good_when_up=False,
+        objects=(SUCCEEDED, FAILED),
     ),
 )
 
@@ -296,7 +322,7 @@ def cached_figures(
     if sync.state == "synced" and sync.last_synced_at:
         comparison = dashboard.comparison
         parts = [
-            "dashboard-3",
+            "dashboard-4",
             *identity(connection),
             figures_version(connection, sync),
             dashboard.zone_name,

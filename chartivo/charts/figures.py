@@ -42,7 +42,7 @@ from chartivo.metrics.queries import ConnectionIds
 from chartivo.metrics.settlement import default_view
 from chartivo.metrics.windows import Compared
 
-KEY_VERSION = 6  # bump when the figures' shape changes, so old entries are never read
+KEY_VERSION = 7  # bump when the figures' shape changes, so old entries are never read
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,16 @@ def drawings(
     sync: SyncStatus | None,
     *,
     now: datetime | None = None,
+    with_counts: bool = False,
 ) -> list[Drawing]:
-    """The figures of ``specs``, from the cache where it has them (one round trip)."""
+    """The figures of ``specs``, from the cache where it has them (one round trip);
+    ``with_counts``: with the objects behind each value too (shared charts)."""
     now = now or timezone.now()
     specs = _in_view(specs, connection, sync)
     resolved = [_resolve(spec, now) for spec in specs]
     keys = [cache_key(*pair, connection, sync) for pair in zip(specs, resolved, strict=True)]
+    if with_counts:
+        keys = [f"{key}:counts" if key is not None else None for key in keys]
     found = cache.get_many([key for key in keys if key is not None])
     missing = [
         index
@@ -75,7 +79,8 @@ def drawings(
     ]
     fresh: dict[int, ChartFigures] = {}
     if connection is not None:
-        fresh = _compute(connection.pk, {i: resolved[i] for i in missing})  # type: ignore[misc]
+        pending = {i: resolved[i] for i in missing}
+        fresh = _compute(connection.pk, pending, with_counts)  # type: ignore[arg-type]
     results = []
     for index, (spec, resolution, key) in enumerate(zip(specs, resolved, keys, strict=True)):
         figures = fresh.get(index) or (found.get(key) if key is not None else None)
@@ -91,22 +96,24 @@ def drawings(
 PARALLEL_QUERIES = 3
 
 
-def figures_of(connection_id: ConnectionIds, resolved: ResolvedSpec) -> ChartFigures:
+def figures_of(
+    connection_id: ConnectionIds, resolved: ResolvedSpec, with_counts: bool = False
+) -> ChartFigures:
     """A chart's figures, with what its settlement view states as pending conversion."""
-    figures = chart_figures(connection_id, resolved)
+    figures = chart_figures(connection_id, resolved, with_counts=with_counts)
     pending = pending_conversion(connection_id, resolved)
     return replace(figures, pending=pending) if pending else figures
 
 
 def _compute(
-    connection_id: ConnectionIds, pending: dict[int, ResolvedSpec]
+    connection_id: ConnectionIds, pending: dict[int, ResolvedSpec], with_counts: bool = False
 ) -> dict[int, ChartFigures]:
     if len(pending) < 2 or db.connection.vendor != "postgresql" or db.connection.in_atomic_block:
-        return {i: figures_of(connection_id, r) for i, r in pending.items()}
+        return {i: figures_of(connection_id, r, with_counts) for i, r in pending.items()}
 
     def in_thread(resolved: ResolvedSpec) -> ChartFigures:
         try:
-            return figures_of(connection_id, resolved)
+            return figures_of(connection_id, resolved, with_counts)
         finally:
             db.connections.close_all()  # this thread's own connection ends with it
 
@@ -146,8 +153,14 @@ def _in_view(
     return [spec if spec.view else replace(spec, view=view) for spec in specs]
 
 
-def drawing(spec: ChartSpec, connection: Source | None, sync: SyncStatus | None) -> Drawing:
-    return drawings([spec], connection, sync)[0]
+def drawing(
+    spec: ChartSpec,
+    connection: Source | None,
+    sync: SyncStatus | None,
+    *,
+    with_counts: bool = False,
+) -> Drawing:
+    return drawings([spec], connection, sync, with_counts=with_counts)[0]
 
 
 def _resolve(spec: ChartSpec, now: datetime) -> ResolvedSpec | SpecError:

@@ -165,6 +165,7 @@ def in_view(headline: Headline, settled: bool) -> Headline:
         return replace(
             headline,
             numerator=headline.settled,
+            objects=headline.settled_objects or headline.objects,
             definition=f"{headline.settled_definition} {view}",
         )
     if headline.kind == "amount" and not set(headline.numerator) <= _SETTLED:

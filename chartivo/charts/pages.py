@@ -17,8 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
@@ -28,7 +26,7 @@ from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
 from chartivo.charts.models import Chart
 from chartivo.charts.payloads import ChartPayload, build_payload, state_of
-from chartivo.charts.presentation import figure_tables, totals
+from chartivo.charts.presentation import figure_tables, file_name, totals
 from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.charts.scope import (
     account_links,
@@ -230,7 +228,10 @@ def chart_csv(request: HttpRequest, chart_id: int) -> HttpResponseBase:
         return HttpResponse(
             message or "No figures to export.", status=409, content_type="text/plain; charset=utf-8"
         )
-    filename = f"{slugify(chart.name) or 'chart'}-{timezone.now():%Y%m%d-%H%M}.csv"
+    zone = shown.resolved.zone.key if isinstance(shown.resolved, ResolvedSpec) else ""
+    filename = file_name(
+        chart.name, chart.metric, range_name(shown.spec.view_range()), zone, extension="csv"
+    )
     response = StreamingHttpResponse(_csv_lines(shown), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -49,6 +49,10 @@ class DrawnSeries:
     total: int
     members: list[str] = field(default_factory=list)  # the keys "Other" adds up
     member_names: list[str] = field(default_factory=list)
+    # Periods whose value is withheld (a shared chart's values of too few objects: the
+    # value sent is 0, drawn as a gap), and whether the total is withheld too.
+    hidden: list[int] = field(default_factory=list)
+    total_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class ChartPayload:
     percent: int | None = None
     note: str = ""  # e.g. why the granularity is not the saved one
     pending: str = ""  # in the settlement view: what is pending conversion (charts.pending)
+    hidden_note: str = ""  # why some values are withheld (shared charts)
 
     def to_json(self) -> dict[str, Any]:
         # What ``dataclasses.asdict`` gives, without its deep copy of every value of every

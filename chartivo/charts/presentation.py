@@ -10,6 +10,7 @@ from html import escape
 from typing import Literal
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 
 from chartivo.charts.payloads import currency_order, drawn_series, marked_labels
 from chartivo.charts.query import ChartFigures, ResolvedSpec
@@ -241,3 +242,13 @@ def card_summary(
         trend=trend,
         marks=[],
     )
+
+
+def file_name(*parts: str, extension: str) -> str:
+    """``gross-volume-revenue-last-30-days-america-new-york-usd.png``: each part once."""
+    words: list[str] = []
+    for part in parts:
+        word = slugify(part.replace("/", " ").replace("_", " "))
+        if word and word not in words:
+            words.append(word)
+    return "-".join(words or ["chartivo"]) + "." + extension

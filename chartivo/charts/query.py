@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from chartivo.charts.labels import value_name
+from chartivo.charts.rows import count_rows, figure_rows
 from chartivo.integrations.stripe.catalogue import (
     METRICS,
     RESOURCES,
@@ -289,6 +290,10 @@ class ChartFigures:
     activity: dict[str, int]  # upper-case currency -> objects
     any_activity: bool  # did the account have any Stripe activity in the range at all
     pending: dict[str, int] = field(default_factory=dict)  # charts.pending's, per currency
+    # The objects behind each value (same series and periods), when asked for: a shared
+    # chart hides the values of too few objects (chartivo/sharing/privacy.py).
+    counts: ChartData | None = None
+    previous_counts: ChartData | None = None
 
 
 def _windows(resolved: ResolvedSpec) -> list[Window]:
@@ -305,49 +310,9 @@ def _windows(resolved: ResolvedSpec) -> list[Window]:
     return [w for w in windows if w.lo < w.hi]
 
 
-Row = tuple[int, str, str, int]  # a BucketRow's fields: bucket, currency, series key, value
-
-
-def _rows(
-    groups: list[tuple[Any, ...]], parts: list[Part], split: bool, window: Window
-) -> tuple[list[Row], dict[str, int]]:
-    """The chart's rows from the query's groups (as the database returned them: a month by
-    the hour of a wide breakdown is tens of thousands), and the objects behind each
-    currency in ``window``, in one pass."""
-    size = len(parts)
-    keys = [part.series_key for part in parts]
-    signs = [part.sign for part in parts]
-    activity: dict[str, int] = {}
-    if size == 1:  # most charts: one sum per group, read in two quick passes
-        sign = signs[0]
-        if split:
-            rows = [(g[0], g[1], g[2] or "", sign * g[3]) for g in groups if g[4]]
-        else:
-            rows = [(g[0], g[1], keys[0], sign * g[3]) for g in groups if g[4]]
-        for group in groups:
-            if window.lo <= group[0] < window.hi:
-                code = group[1].upper()
-                activity[code] = activity.get(code, 0) + group[4]
-        return rows, activity
-    rows = []
-    append = rows.append
-    for group in groups:
-        bucket, currency = group[0], group[1]
-        split_key = (group[2] or "") if split else ""
-        objects = 0
-        for index in range(size):
-            count = group[3 + size + index]
-            if count:
-                value = signs[index] * group[3 + index]
-                append((bucket, currency, split_key if split else keys[index], value))
-                objects = max(objects, count)
-        if window.lo <= bucket < window.hi:
-            code = currency.upper()
-            activity[code] = activity.get(code, 0) + objects
-    return rows, activity
-
-
-def chart_figures(connection_id: ConnectionIds | None, resolved: ResolvedSpec) -> ChartFigures:
+def chart_figures(
+    connection_id: ConnectionIds | None, resolved: ResolvedSpec, *, with_counts: bool = False
+) -> ChartFigures:
     parts = _parts(resolved)
     breakdown = resolved.breakdown
     split = breakdown.dimension if breakdown and breakdown.dimension != "parts" else None
@@ -366,7 +331,7 @@ def chart_figures(connection_id: ConnectionIds | None, resolved: ResolvedSpec) -
         else []
     )
     lo, hi = unix_seconds(resolved.time_range.start), unix_seconds(resolved.time_range.end)
-    rows, activity = _rows(groups, parts, split is not None, Window(lo, hi))
+    rows, activity = figure_rows(groups, parts, split is not None, Window(lo, hi))
     names = series_names(resolved)
     if breakdown is not None and split is not None:
         names.update({key: value_name(breakdown.key, key) for key in {row[2] for row in rows}})
@@ -385,6 +350,22 @@ def chart_figures(connection_id: ConnectionIds | None, resolved: ResolvedSpec) -
     current = chart(resolved.time_range)
     comparison = resolved.comparison
     previous = chart(comparison.previous) if isinstance(comparison, Compared) else None
+    counts = previous_counts = None
+    if with_counts:
+        counted_rows = count_rows(groups, parts, split is not None)
+
+        def counted(time_range: TimeRange) -> ChartData:
+            return build_chart(
+                counted_rows,
+                time_range=time_range,
+                zone=resolved.zone,
+                granularity=resolved.granularity,
+                kind="count",
+            )
+
+        counts = counted(resolved.time_range)
+        if isinstance(comparison, Compared):
+            previous_counts = counted(comparison.previous)
     to_cut: dict[tuple[str, str], int] = {}
     if isinstance(comparison, Compared):
         cut = unix_seconds(comparison.current.end)
@@ -395,4 +376,13 @@ def chart_figures(connection_id: ConnectionIds | None, resolved: ResolvedSpec) -
     active = bool(current.series) or (
         connection_id is not None and any_activity(connection_id, list(RESOURCES), Window(lo, hi))
     )
-    return ChartFigures(current, previous, comparison, to_cut, activity, active)
+    return ChartFigures(
+        current,
+        previous,
+        comparison,
+        to_cut,
+        activity,
+        active,
+        counts=counts,
+        previous_counts=previous_counts,
+    )

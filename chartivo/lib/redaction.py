@@ -1,5 +1,5 @@
-"""Masking of anything shaped like a Stripe key or a Chartivo API token, wherever text may
-leave the process.
+"""Masking of anything shaped like a Stripe key, a Chartivo API token or a share link's
+token, wherever text may leave the process.
 
 Stripe's own error messages carry a partly masked key (``sk_test_****…1234``); even that
 is masked fully here, because the last four characters plus the prefix are all a reader
@@ -33,18 +33,27 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, No
     "asctime",
 }
 
+# A share link's token (chartivo/sharing/tokens.py): the address of a shared chart is its
+# secret, so an access log or a 404 warning that names the path masks it.
+SHARE_TOKEN_PATTERN = re.compile(r"(?<![A-Za-z])(cvs_)[A-Za-z0-9_\-]+")
+
 
 def mask_stripe_keys(text: str) -> str:
     return STRIPE_KEY_PATTERN.sub(r"\1[redacted]", text)
 
 
 def mask_secrets(text: str) -> str:
-    """Stripe keys and API tokens masked: what every log line and error report goes through."""
-    return API_TOKEN_PATTERN.sub(r"\1[redacted]", mask_stripe_keys(text))
+    """Stripe keys, API tokens and share tokens masked: what every log line and error
+    report goes through."""
+    text = SHARE_TOKEN_PATTERN.sub(r"\1[redacted]", mask_stripe_keys(text))
+    return API_TOKEN_PATTERN.sub(r"\1[redacted]", text)
 
 
 def _has_secret(text: str) -> bool:
-    return bool(STRIPE_KEY_PATTERN.search(text) or API_TOKEN_PATTERN.search(text))
+    return any(
+        pattern.search(text)
+        for pattern in (STRIPE_KEY_PATTERN, API_TOKEN_PATTERN, SHARE_TOKEN_PATTERN)
+    )
 
 
 def mask_key_for_display(key: str) -> str:
@@ -54,8 +63,8 @@ def mask_key_for_display(key: str) -> str:
 
 
 class MaskStripeKeysFilter(logging.Filter):
-    """Rewrites each record's message, exception text, stack and extras with keys and API
-    tokens masked."""
+    """Rewrites each record's message, exception text, stack and extras with keys, API
+    tokens and share tokens masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

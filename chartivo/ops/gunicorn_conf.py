@@ -35,6 +35,9 @@ _access_log = settings.ACCESS_LOG
 # Query strings are left out of the access log: they never carry secrets here, but a
 # policy that holds without thinking is worth more.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Masks every secret (a share token in a shared chart's path, a Stripe key, an API token) in
+# each access-log atom, before any handler formats the line.
+logger_class = "chartivo.ops.logs.MaskingLogger"
 
 # In either format gunicorn's own lines (start-up, restarts, the access log) go through the
 # app's handler, and so through its mask: a Stripe key or an API token pasted into an

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+from chartivo.lib.redaction import mask_secrets
 
 # gunicorn's access-log atoms worth a field of their own in a JSON line.
 _ACCESS_FIELDS = {
@@ -27,3 +32,16 @@ class AccessLogFields(logging.Filter):
                 value = atoms[atom]
                 setattr(record, field, int(str(value)) if str(value).isdigit() else value)
         return True
+
+
+class MaskingLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger with secrets masked in every access-log atom: a shared chart's
+    address holds its token (``/s/cvs_…/``), and the path is logged in text and JSON
+    modes alike, before any of the app's logging filters could see it."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        return {
+            name: mask_secrets(value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from chartivo.sharing.tokens import new_token
 from tests.production.conftest import get, json_log, web_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,6 +87,15 @@ def test_every_line_the_server_writes_is_one_json_object(tmp_path: Path) -> None
             urllib.request.urlopen(f"{base}/no-such-page?token=abc", timeout=10)  # noqa: S310
         except urllib.error.HTTPError as error:
             assert error.code == 404
+        # A share link's address is its secret: logged masked, in the access log and the
+        # app's own 404 warning alike.
+        share_token = new_token()
+        try:
+            urllib.request.urlopen(f"{base}/s/{share_token}/", timeout=10)  # noqa: S310
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+    assert share_token not in log.read_text()
+    assert share_token[4:12] not in log.read_text()
     # Stopped with SIGTERM: gunicorn's own shutdown lines are in the log too.
     records = json_log(log)
     loggers = {record["logger"] for record in records}
@@ -95,6 +105,7 @@ def test_every_line_the_server_writes_is_one_json_object(tmp_path: Path) -> None
     assert (not_found["method"], not_found["status"], not_found["level"]) == ("GET", 404, "INFO")
     assert isinstance(not_found["duration_ms"], int)
     assert not any("token=abc" in str(r) for r in access), "query strings stay out of it"
+    assert any(r.get("path") == "/s/cvs_[redacted]/" for r in access)
     warning = next(r for r in records if r["logger"] == "django.request")
     assert (warning["level"], warning["message"]) == ("WARNING", "Not Found: /no-such-page")
     assert any("Shutting down" in r["message"] for r in records if r["logger"] == "gunicorn.error")

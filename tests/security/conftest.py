@@ -142,17 +142,22 @@ class Route:
     def needs_chart(self) -> bool:
         return "<int:chart_id>" in self.pattern
 
-    def url(self, chart_id: int | None = None, **ids: int) -> str:
+    def url(self, chart_id: int | None = None, **ids: int | str) -> str:
         """The route's address; ``ids`` gives the other ids its pattern names
-        (``connection_id``, ``member_id``, ``invitation_id``, ``token_id``; 1 when not
-        given)."""
+        (``connection_id``, ``member_id``, ``invitation_id``, ``token_id``, ``link_id``;
+        1 when not given) and a share link's ``token``."""
         from django.urls import reverse
 
         if self.needs_chart:
             assert chart_id is not None
         kwargs = {"chart_id": chart_id, **ids}
-        names = ("chart_id", "connection_id", "member_id", "invitation_id", "token_id")
-        wanted = {k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern}
+        names = ("chart_id", "connection_id", "member_id", "invitation_id", "token_id", "link_id")
+        wanted: dict[str, int | str] = {
+            k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern
+        }
+        if "<str:token>" in self.pattern:
+            # A well-formed token of no link unless one is given.
+            wanted["token"] = str(ids.get("token") or "cvs_" + "0" * 43)
         return reverse(self.name, kwargs=wanted or None)
 
 

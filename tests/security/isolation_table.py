@@ -168,6 +168,41 @@ EXPECTED: dict[str, Answers] = {
         "other_token": (404, 404),
     },
 }
+
+
+# --- Sharing and exports ------------------------------------------------------------------
+# A further actor, ``share_other``: a visitor holding a share link of another
+# organisation's chart (password typed, so its session is unlocked). On a share address it
+# uses that token (and must see only that chart); anywhere else it is a visitor.
+_SHARE_VISITOR_SIGNED_OUT = {"share_other": (LOGIN, LOGIN)}
+
+
+def _shared(get: int | str, post: int | str) -> Answers:
+    """A share link's address: the same for everyone, signed in or not (the token is the
+    permission); ``share_other`` asks with its own token."""
+    everyone = {**_members(get, post), "other": (get, post), "anonymous": (get, post)}
+    return {**everyone, "share_other": (get, post)}
+
+
+EXPECTED.update(
+    {
+        # Making, listing and revoking links: owners and admins, of their own organisation.
+        "share_links": {**_managers(200, 405, other=(200, 405)), **_SHARE_VISITOR_SIGNED_OUT},
+        "share_new": {**_managers(200, 400, other=(200, 400)), **_SHARE_VISITOR_SIGNED_OUT},
+        "share_revoke": {**_managers(405, None, other=(405, 404)), **_SHARE_VISITOR_SIGNED_OUT},
+        "shared": _shared(200, 405),
+        "shared_data": _shared(200, 405),
+        "shared_embed": _shared(200, 405),
+        # Exports: like the chart they draw, and Home's figures of one's own organisation.
+        "chart_png": {**_chart_read(), **_SHARE_VISITOR_SIGNED_OUT},
+        "chart_svg": {**_chart_read(), **_SHARE_VISITOR_SIGNED_OUT},
+        "headlines_csv": {
+            **_signed_in(200, 405, {"other": (200, 405)}),
+            **_SHARE_VISITOR_SIGNED_OUT,
+        },
+    }
+)
+
 # A token opens nothing but the read API: sent alone to any other address, it is answered
 # as an anonymous visitor is.
 for _answers in EXPECTED.values():

@@ -13,9 +13,11 @@ before; a viewer's pages never show a key or an account's state.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.db.models import Count, Sum
 from django.test import Client
 
@@ -29,6 +31,8 @@ from chartivo.integrations.stripe.views import status_payload
 from chartivo.metrics.models import Aggregate
 from chartivo.orgs.access import home_organisation
 from chartivo.orgs.models import ADMIN, VIEWER, Invitation, Membership, Organisation
+from chartivo.sharing.models import ShareLink
+from chartivo.sharing.tokens import digest, new_token
 from tests.api.conftest import HiddenToken
 from tests.conftest import run_worker
 from tests.security.conftest import SAVE_URL, every_route
@@ -132,6 +136,8 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     named = other_token.get("/api/v1/series", {"metric": "charges", "account": str(connection.pk)})
     assert named.status_code == 400 and named.json()["error"]["code"] == "unknown_account"
 
+    shares = _share_links(chart, other_user)
+    ids.update(link_id=shares.link_id)
     before = _state(organisation)
 
     answers: dict[tuple[str, str, str], int | str] = {}
@@ -139,12 +145,12 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     # Every GET first, then every POST: a POST (Remove) may change what a GET shows.
     for method in ("GET", "POST"):
         for route in routes:
-            url = route.url(chart.pk, **ids)
             for actor, (get_answer, post_answer) in EXPECTED[route.name].items():
                 expected = get_answer if method == "GET" else post_answer
                 if expected is None:
                     continue
                 client = _client(actor, route.name, {**team, "other": other_user}, tokens)
+                client, url = shares.asking(actor, client, route, chart.pk, ids)
                 if method == "GET":
                     response = client.get(url, _query(route.name))
                 else:
@@ -157,6 +163,7 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
                     _sees_only_their_own(route.name, response, other_user, chart)
                 if actor == "viewer":
                     _shows_no_key_state(route.name, response, connection)
+                shares.check(actor, response, chart)
                 if _state(organisation) != before:
                     wrong.append(f"{method} {url} as {actor} changed the organisation's data")
                     before = _state(organisation)
@@ -193,7 +200,7 @@ def _chart_fields() -> dict[str, str]:
 def _shows_no_key_state(name: str, response: Any, connection: StripeConnection) -> None:
     """A viewer's pages never name a key, its mode's card, or an account's sync state."""
     if response.status_code in (301, 302) or response.get("Content-Type", "").startswith(
-        "text/csv"
+        ("text/csv", "image/png")
     ):
         return
     text = response.content.decode()
@@ -228,3 +235,51 @@ def _sees_only_their_own(name: str, response: Any, other_user: Any, org_chart: C
         else:
             assert answer["account"] == str(theirs.pk), f"{name} reads their own account"
         assert first.masked_key not in response.content.decode()
+
+
+# --- Sharing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Shares:
+    token: str  # a public, embeddable link to the organisation's chart
+    link_id: int
+    other: str  # a password link to the other organisation's chart
+    visitor: Client  # a visitor who typed that password
+
+    def asking(
+        self, actor: str, client: Client, route: Any, chart_id: int, ids: dict[str, int]
+    ) -> tuple[Client, str]:
+        """Who asks, and the address they ask (``share_other`` with its own token)."""
+        if actor == "share_other":
+            return self.visitor, route.url(chart_id, **ids, token=self.other)
+        return client, route.url(chart_id, **ids, token=self.token)
+
+    def check(self, actor: str, response: Any, chart: Chart) -> None:
+        """Another chart's token shows that chart, never the organisation's."""
+        if actor == "share_other" and response.status_code == 200:
+            assert chart.name not in response.content.decode(), "another token shows our chart"
+
+
+def _share_links(chart: Chart, other_user: Any) -> _Shares:
+    own_token, other_token = new_token(), new_token()
+    fields = {"range_preset": "last_30_days", "compare": "none", "time_zone": "UTC"}
+    link = ShareLink.objects.create(
+        organisation_id=chart.organisation_id,
+        chart=chart,
+        token_digest=digest(own_token),
+        embed_origins="https://partner.example",
+        **fields,
+    )
+    theirs = Chart.objects.get(owner=other_user)
+    ShareLink.objects.create(
+        organisation_id=theirs.organisation_id,
+        chart=theirs,
+        token_digest=digest(other_token),
+        password_hash=make_password("their password 1"),
+        **fields,
+    )
+    visitor = Client()
+    unlocked = visitor.post(f"/s/{other_token}/", {"password": "their password 1"})
+    assert unlocked.status_code == 302
+    return _Shares(own_token, link.pk, other_token, visitor)

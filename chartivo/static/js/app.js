@@ -198,7 +198,15 @@
     }, 30000);
   }
 
+  // Home's "Print or save as PDF": the print stylesheet lays its figures on one page.
+  function setupPrint() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupPrint();
     setupProfileMenu();
     setupSyncStatus();
     setupConfirmations();

@@ -30,6 +30,15 @@
 
   function withAlpha(hex, alpha) { return hex + alpha; }
 
+  // A shared chart withholds values of too few objects: drawn as a gap, never as 0.
+  function plotted(series, divide) {
+    var hidden = {};
+    (series.hidden || []).forEach(function (i) { hidden[i] = true; });
+    return series.values.map(function (v, i) { return hidden[i] ? null : v / divide; });
+  }
+
+  function isHidden(series, index) { return (series.hidden || []).indexOf(index) >= 0; }
+
   function datasets(payload, type) {
     var divide = scale(payload);
     var soFar = lastIsSoFar(payload);
@@ -39,7 +48,7 @@
       var bars = type === "bar";
       return {
         label: s.name,
-        data: s.values.map(function (v) { return v / divide; }),
+        data: plotted(s, divide),
         chartivo: { series: s, previous: false },
         borderColor: colour,
         backgroundColor: bars
@@ -63,7 +72,7 @@
         var colour = colourOf(s);
         out.push({
           label: s.name + " — " + comparison.label.split(":")[0],
-          data: payload.labels.map(function (_, i) { return i < s.values.length ? s.values[i] / divide : null; }),
+          data: payload.labels.map(function (_, i) { return i < s.values.length && !isHidden(s, i) ? s.values[i] / divide : null; }),
           chartivo: { series: s, previous: true },
           type: "line",
           borderColor: withAlpha(colour, "aa"),
@@ -97,7 +106,7 @@
       var previous = {};
       var comparison = payload.comparison;
       if (comparison && comparison.series) {
-        comparison.series.forEach(function (s) { previous[s.key] = s.values[index]; });
+        comparison.series.forEach(function (s) { previous[s.key] = isHidden(s, index) ? null : s.values[index]; });
       }
       (model.dataPoints || []).forEach(function (point) {
         var meta = point.dataset.chartivo;
@@ -105,8 +114,9 @@
         var s = meta.series;
         var row = document.createElement("div");
         row.className = "tooltip-row";
-        var line = s.name + ": " + text(payload, s.values[point.dataIndex]);
-        if (previous[s.key] !== undefined && previous[s.key] !== null) {
+        var hidden = isHidden(s, point.dataIndex);
+        var line = s.name + ": " + (hidden ? "hidden (" + payload.hidden_note + ")" : text(payload, s.values[point.dataIndex]));
+        if (!hidden && previous[s.key] !== undefined && previous[s.key] !== null) {
           var label = comparison.labels[point.dataIndex] || "";
           line += " · " + comparison.label.split(":")[0] + (label ? " (" + label + ")" : "") + ": " +
             text(payload, previous[s.key]) + " · " +

@@ -1,0 +1,75 @@
+"""A shared dashboard: Home's headline figures for the link's range, zone, comparison,
+currency view and account; small counts withheld where the link asks for it."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from chartivo.charts.accounts import Source, choose, status_of_source
+from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
+from chartivo.charts.headlines import currencies_of, headline_views, in_view
+from chartivo.charts.payloads import span_text
+from chartivo.charts.query import CHARGED, SETTLEMENT, VIEWS, ViewRange
+from chartivo.charts.views import locale_of, range_name
+from chartivo.integrations.stripe.models import StripeConnection
+from chartivo.integrations.stripe.sync.status import SyncStatus
+from chartivo.metrics.periods import RangeError, TimeRange
+from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
+from chartivo.sharing.models import ShareLink
+from chartivo.sharing.privacy import mask_headline
+
+
+def source_of(link: ShareLink) -> tuple[Source | None, SyncStatus | None]:
+    """The account the link shows (one, or all of the organisation's)."""
+    connections = list(
+        StripeConnection.objects.filter(organisation_id=link.organisation_id).order_by("pk")
+    )
+    source = choose(connections, link.account or None)
+    return source, status_of_source(source) if source else None
+
+
+def dashboard_context(link: ShareLink, request: HttpRequest, view: ViewRange) -> dict[str, Any]:
+    context: dict[str, Any] = {"title": "Dashboard", "range_name": range_name(view)}
+    try:
+        dashboard = dashboard_range(view, now=timezone.now())
+    except (RangeError, ValueError) as error:
+        context["dashboard_error"] = str(error)
+        return context
+    zone = ZoneInfo(dashboard.zone_name)
+    context["zone"] = dashboard.zone_name
+    context["range_text"] = span_text(TimeRange(dashboard.time_range.start, dashboard.cut), zone)
+    context["so_far"] = dashboard.time_range.so_far
+    comparison = dashboard.comparison
+    if isinstance(comparison, Unavailable):
+        context["comparison_message"] = comparison.message
+    elif isinstance(comparison, Compared):
+        label = COMPARE_LABELS[Compare(view.compare)]
+        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
+    source, sync = source_of(link)
+    if source is None or sync is None:
+        context["dashboard_error"] = "These figures are not available."
+        return context
+    figures = cached_figures(source, sync, dashboard)
+    settles_in = currencies_of(figures, settled=True)
+    settled = link.currency_view == SETTLEMENT or (not link.currency_view and len(settles_in) == 1)
+    currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
+    asked = (request.GET.get("currency") or "").upper()
+    currency = asked if asked in currencies else (currencies[0] if currencies else "")
+    views = headline_views(figures, currency.lower(), locale_of(request), settled=settled)
+    if link.hide_small_counts:
+        views = [
+            mask_headline(v, in_view(h, settled), figures, currency.lower(), link.min_objects)
+            for v, h in zip(views, HEADLINES, strict=True)
+        ]
+    context.update(
+        headlines=views,
+        currency=currency,
+        currencies=currencies,
+        view_label=VIEWS[SETTLEMENT if settled else CHARGED],
+        stale=sync.state == "error",
+    )
+    return context
