@@ -40,14 +40,17 @@ def connection_of(request: HttpRequest, saved: int | None = None) -> Source | No
 
 
 def account_links(request: HttpRequest, source: Source | None, query: str) -> dict[str, Any]:
-    """The account picker ("All accounts" and each account, the current one marked) and
-    the page's view query, which keeps an account the address chose."""
+    """The account picker ("All accounts" and each account, the current one marked), which
+    keeps the currency view the address chose, and the page's view query, which keeps an
+    account the address chose."""
     current = ALL if isinstance(source, Combined) else str(source.pk) if source else ""
     asked = request.GET.get("account", "")
+    view = request.GET.get("view", "")
+    kept = "view" in dict(parse_qsl(query)) or not view
     return {
         "accounts": choices(connections_of(request)),
         "account": current,
-        "picker_query": query,
+        "picker_query": query if kept else f"{query}&{urlencode({'view': view})}",
         "view_query": f"{query}&{urlencode({'account': asked})}" if asked else query,
     }
 

@@ -129,3 +129,10 @@ def test_all_accounts_add_up_each_accounts_figures_within_each_currency(
     assert chart.connection_id == ids[1]
     page = _text(owner_client.get(f"/charts/{chart.pk}/"))
     assert 'aria-label="Stripe account"' in page and "All accounts" in page
+    # Picking another account keeps the currency view the reader chose, on Home and here.
+    for path in (f"/charts/{chart.pk}/", "/"):
+        page = _text(owner_client.get(path, {"view": "settlement"}))
+        picker = page[page.index('aria-label="Stripe account"') :].split("</nav>")[0]
+        links = re.findall(r'href="\?([^"]*)"', picker)
+        assert len(links) == len(ids) + 1, picker
+        assert all("view=settlement" in link.replace("&amp;", "&") for link in links), links
