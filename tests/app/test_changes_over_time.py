@@ -29,9 +29,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DAY = 86_400
 
 
-def _csv_totals(client: Client, chart: Chart) -> dict[tuple[str, str, str], Decimal]:
-    """(period start, currency, series) -> value, from the chart's Download CSV."""
-    response = client.get(f"/charts/{chart.pk}/export.csv")
+def _csv_totals(
+    client: Client, chart: Chart, view: str = ""
+) -> dict[tuple[str, str, str], Decimal]:
+    """(period start, currency, series) -> value, from the chart's Download CSV (in the
+    currency ``view`` given, else the one the account opens in)."""
+    response = client.get(f"/charts/{chart.pk}/export.csv", {"view": view} if view else {})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(cast(Any, response).streaming_content).decode())))
     assert rows[0] == ["period_start", "currency", "series", "value"]
@@ -159,3 +162,48 @@ def test_refunds_disputes_and_settled_charges_reach_the_charts_at_the_next_refre
     # Cost: the tails, the events, and one re-read per changed bucket — not the month.
     print(f"{key_name}: a refresh after 3 changes made {requests} Stripe requests (quiet: {quiet})")
     assert requests <= max_requests, f"the refresh made {requests} requests"
+
+
+def test_a_refund_of_a_charge_in_another_currency_reaches_both_views_at_the_next_refresh(
+    owner: Any, owner_client: Client, stripe_api: Any
+) -> None:
+    """An account settling in USD refunds a charge made in another currency: by currency
+    charged the refund counts in that currency, and in the settlement view in USD at the
+    rate of the refund's own day, as Stripe converted it — both at the next refresh, which
+    reads what changed and not the month."""
+    account = stripe_api.control.create_account(
+        seed="converted refund", charges=300, days=20, settlement_currencies=["usd"]
+    )
+    owner_client.post("/integrations/stripe/", {"api_key": account.keys["restricted"]})
+    run_worker()
+    chart = Chart.objects.create(
+        owner=owner, name="Refunds", metric="refunds", measure="amount", granularity="day"
+    )
+    before = {view: _by_series(_csv_totals(owner_client, chart, view)) for view in VIEWS}
+
+    sdk = stripe.StripeClient(account.keys["secret"], base_addresses={"api": stripe_api.api_base})
+    charge = next(
+        c
+        for c in sdk.v1.charges.list({"limit": 100}).auto_paging_iter()
+        if c.currency != "usd" and c.status == "succeeded" and c.captured and not c.refunded
+    )
+    refund = sdk.v1.refunds.create({"charge": charge.id, "amount": charge.amount // 2 or 1})
+    moved = sdk.v1.balance_transactions.retrieve(str(refund.balance_transaction))
+    assert moved.currency == "usd" and moved.exchange_rate  # converted by Stripe
+    requests = _refresh(stripe_api, account.id)
+
+    after = {view: _by_series(_csv_totals(owner_client, chart, view)) for view in VIEWS}
+    delta = {
+        view: {k: v - before[view].get(k, Decimal(0)) for k, v in after[view].items()}
+        for view in VIEWS
+    }
+    assert {k: v for k, v in delta["charged"].items() if v} == {
+        (charge.currency.upper(), "Refunds amount"): _major(refund.amount, refund.currency)
+    }
+    assert {k: v for k, v in delta["settlement"].items() if v} == {
+        ("USD", "Refunds amount"): _major(-moved.amount, "usd")
+    }
+    assert requests <= 10, f"the refresh made {requests} requests"
+
+
+VIEWS = ("charged", "settlement")
