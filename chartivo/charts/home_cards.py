@@ -67,7 +67,7 @@ def cards_html(
     if not charts:
         return SafeString("")
     now = timezone.now()
-    keys = _per_source(specs, sources, lambda group, *pair: figure_keys(group, *pair, now=now))
+    keys = per_source(specs, sources, lambda group, *pair: figure_keys(group, *pair, now=now))
     key = _key(request, charts, keys, page, sources, locale)
     html = cache.get_many([key]).get(key) if key is not None else None
     if not isinstance(html, str):
@@ -85,10 +85,10 @@ def cards_html(
 
 
 def _drawn(specs: Sequence[ChartSpec], sources: Sequence[Drawn], now: datetime) -> list[Drawing]:
-    return _per_source(specs, sources, lambda group, *pair: drawings(group, *pair, now=now))
+    return per_source(specs, sources, lambda group, *pair: drawings(group, *pair, now=now))
 
 
-def _per_source(
+def per_source(
     specs: Sequence[ChartSpec],
     sources: Sequence[Drawn],
     each: Callable[[list[ChartSpec], Source | None, SyncStatus | None], list[T]],

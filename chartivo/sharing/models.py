@@ -1,4 +1,4 @@
-"""Share links: a chart or the dashboard's headline figures, read-only, at an unguessable
+"""Share links: a chart or the dashboard (headline figures and cards), read-only, at an unguessable
 address, exactly as they were shared (range, zone, currency view, comparison, account).
 
 Only a hash of the link's token is stored (``tokens.py``): the address is shown once, when
@@ -27,7 +27,7 @@ class ShareLink(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    # The chart shared; empty: the dashboard's headline figures.
+    # The chart shared; empty: the dashboard (headline figures and chart cards).
     chart = models.ForeignKey(
         "charts.Chart", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

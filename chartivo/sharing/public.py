@@ -1,4 +1,4 @@
-"""What a share link's visitor sees: the chart or the dashboard's headline figures, as
+"""What a share link's visitor sees: the chart or the dashboard (headline figures and cards), as
 shared, and nothing else of the organisation (no account, key or sync state, no e-mail,
 no link into the app). Every answer is ``no-store``: a revoked link shows nothing more,
 from any cache.
@@ -23,14 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from chartivo.accounts.throttle import Limit, Refused, forget, take
 from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ViewRangeForm
-from chartivo.charts.payloads import ChartPayload, build_payload, span_text
+from chartivo.charts.payloads import ChartPayload, span_text
 from chartivo.charts.presentation import figure
 from chartivo.charts.query import VIEWS, ChartSpec, ResolvedSpec, ViewRange, with_range
 from chartivo.charts.views import locale_of, range_name
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.lib.client_address import client_address
 from chartivo.sharing.models import ShareLink
-from chartivo.sharing.privacy import mask_payload
+from chartivo.sharing.shared_cards import visitor_payload
 from chartivo.sharing.shared_dashboard import dashboard_context, source_of
 from chartivo.sharing.tokens import digest, well_formed
 
@@ -38,8 +38,6 @@ MINUTE = 60
 # As log-in: a few guesses per link from one address, more per address over all links.
 PASSWORD_PAIR = Limit("share-password-pair", 5, 15 * MINUTE)
 PASSWORD_ADDRESS = Limit("share-password-address", 20, 15 * MINUTE)
-NOT_UP_TO_DATE = "These figures may not be up to date."
-NOT_AVAILABLE = "These figures are not available."
 THEMES = ("light", "dark")
 
 
@@ -109,33 +107,18 @@ def _spec(link: ShareLink, request: HttpRequest) -> ChartSpec:
     return replace(spec, view=link.currency_view)
 
 
-def for_visitor(payload: ChartPayload) -> ChartPayload:
-    """A visitor is told nothing of the key, the account or its sync."""
-    message = payload.message
-    if payload.state in ("forbidden", "not_configured", "invalid"):
-        message = NOT_AVAILABLE if payload.state != "invalid" else payload.message
-    elif payload.state == "syncing":
-        message = "These figures are being updated."
-    return replace(
-        payload, mode=None, warning=NOT_UP_TO_DATE if payload.warning else "", message=message
-    )
-
-
 def _payload(link: ShareLink, request: HttpRequest) -> tuple[Drawing, ChartPayload]:
     assert link.chart is not None
-    source, sync = source_of(link)
-    shown = drawing(_spec(link, request), source, sync, with_counts=link.hide_small_counts)
-    payload = build_payload(
+    drawn = source_of(link)
+    shown = drawing(_spec(link, request), *drawn, with_counts=link.hide_small_counts)
+    payload = visitor_payload(
+        link,
         shown,
-        source,
-        sync,
+        drawn,
         locale=locale_of(request),
         chart_type=link.chart.chart_type,
         currency=request.GET.get("currency"),
     )
-    payload = for_visitor(payload)
-    if link.hide_small_counts:
-        payload = mask_payload(payload, shown.figures, link.min_objects)
     return shown, payload
 
 

@@ -1,5 +1,5 @@
-"""A shared dashboard: Home's headline figures for the link's range, zone, comparison,
-currency view and account; small counts withheld where the link asks for it."""
+"""A shared dashboard: Home's headline figures and chart cards for the link's range, zone,
+comparison, currency view and account; small counts withheld where the link asks for it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from chartivo.metrics.periods import RangeError, TimeRange
 from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
 from chartivo.sharing.models import ShareLink
 from chartivo.sharing.privacy import mask_headline
+from chartivo.sharing.shared_cards import shared_cards
 
 
 def source_of(link: ShareLink) -> tuple[Source | None, SyncStatus | None]:
@@ -71,5 +72,7 @@ def dashboard_context(link: ShareLink, request: HttpRequest, view: ViewRange) ->
         currencies=currencies,
         view_label=VIEWS[SETTLEMENT if settled else CHARGED],
         stale=sync.state == "error",
+        # A card opens in its own currency, as on Home, unless the visitor picked one.
+        cards=shared_cards(link, request, view, asked if asked in currencies else ""),
     )
     return context

@@ -3,12 +3,14 @@ counts hidden, exactly the values of fewer than 3 objects (counted independently
 sandbox's objects) are withheld; a shared page holds no e-mail, key state or link into the
 app; revoked, expired, wrong-password and removed-member links show only a clear page;
 embeds send frame-ancestors for the listed origins alone; PNG, SVG and CSV exports open
-and say what they hold."""
+and say what they hold; a dashboard link shows Home's charts, read-only, with the owner's
+numbers and small counts hidden per card."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -23,7 +25,7 @@ from PIL.PngImagePlugin import PngImageFile
 from chartivo.charts.models import Chart
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.orgs.access import home_organisation
-from chartivo.orgs.models import ADMIN, Membership
+from chartivo.orgs.models import ADMIN, VIEWER, Membership
 from chartivo.sharing.models import ShareLink
 from tests.conftest import run_worker
 from tests.support.reference import list_everything
@@ -181,6 +183,60 @@ def test_passwords_embeds_dashboard_and_member_removal(
     assert owner_client.post(f"/organisation/members/{membership.pk}/remove/").status_code == 302
     _shows_nothing(visitor.get(theirs), 404, "not available")
     assert visitor.get(embeddable).status_code == 200  # the owner's links stay
+
+
+def test_a_dashboard_link_shows_homes_charts_read_only_with_small_counts_hidden(
+    owner: Any, owner_client: Client, shared_account: Any, django_user_model: Any
+) -> None:
+    follow = {"owner": owner, "metric": "charges", "range_preset": "dashboard"}
+    # Made in the opposite of Home's order: Home orders by position.
+    counted = Chart.objects.create(name="Charges a day", measure="count", position=2, **follow)
+    summed = Chart.objects.create(name="Card payments", measure="amount", position=1, **follow)
+    viewer = django_user_model.objects.create_user("viewer@example.com", "a long password 6")
+    organisation = home_organisation(owner).organisation
+    Membership.objects.create(organisation=organisation, user=viewer, role=VIEWER)
+    Chart.objects.create(
+        owner=viewer,
+        organisation=organisation,
+        personal=True,
+        name="Viewer's own chart",
+        metric="customers",
+        measure="count",
+    )
+    dashboard_view = "range=last_30_days&tz=UTC&compare=none"
+    owners = [
+        owner_client.get(f"/charts/{chart.pk}/data.json?{VIEW}").json()
+        for chart in (summed, counted)
+    ]
+    visitor = Client()
+
+    def cards(link: str) -> tuple[str, list[dict[str, Any]]]:
+        text = visitor.get(link).content.decode()
+        found = re.findall(
+            r'<script id="card-payload-\d+" type="application/json">(.*?)</script>', text
+        )
+        return text, [json.loads(payload) for payload in found]
+
+    text, exact = cards(share(owner_client, dashboard_view, hide_small_counts=None))
+    assert re.findall(r'<h3 class="chart-card-name">([^<]*)</h3>', text) == [
+        "Card payments",
+        "Charges a day",
+    ]
+    for shown, theirs in zip(exact, owners, strict=True):
+        assert theirs["state"] == "ready" and shown["labels"] == theirs["labels"]
+        assert [s["values"] for s in shown["series"]] == [s["values"] for s in theirs["series"]]
+    # Read-only figures: no form, no way into the app, no member's personal chart.
+    assert "<form" not in text and "/charts/" not in text and "Viewer's own chart" not in text
+
+    text, hidden = cards(share(owner_client, dashboard_view))
+    per_day = owners[1]["series"][0]["values"]  # the charges each day is made of
+    expected = [i for i, count in enumerate(per_day) if 0 < count < 3]
+    assert expected, "the sparse account has days of one or two charges"
+    for shown, theirs in zip(hidden, owners, strict=True):
+        series, values = shown["series"][0], theirs["series"][0]["values"]
+        assert series["hidden"] == expected
+        assert series["values"] == [0 if i in expected else v for i, v in enumerate(values)]
+    assert text.count('<p class="hint hidden-note">Hidden: fewer than 3 objects') == 2
 
 
 def test_exports_open_and_say_what_they_hold(

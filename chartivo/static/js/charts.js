@@ -246,6 +246,15 @@
     }
   }
 
+  // A shared dashboard's cards: each drawn as a shared chart is, from the payload it holds.
+  function setupSharedCards() {
+    if (!window.Chart) return;
+    document.querySelectorAll(".shared-card[data-payload]").forEach(function (card) {
+      var canvas = card.querySelector("canvas");
+      if (canvas) draw(canvas, readJson(card.dataset.payload), card.dataset.chartType, null);
+    });
+  }
+
   // The figures table is loaded when it is opened, a page of periods at a time: a year by
   // the hour is thousands of rows nobody reads at once.
   function setupFigureTables() {
@@ -393,6 +402,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupChartPage();
+    setupSharedCards();
     setupFigureTables();
     setupSparklines();
     setupNewChart();
