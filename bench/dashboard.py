@@ -11,7 +11,8 @@ days (``CHARTIVO_HISTORY_DAYS=365``), served as in production.
    measures it again without seeding.
 2. Serves it as in production: ``chartivo serve`` (gunicorn, DEBUG off), PostgreSQL, Redis
    for the figures cache.
-3. First views after a sync: the sync's end is moved (as a refresh does) and Home is asked
+3. First views after a sync: the sync's end and the last change of the figures are moved
+   (as a refresh that found something new leaves them) and Home is asked
    at once, before anything computed its figures (a reader quicker than the worker). Then
    the sync's end is moved again and the worker's step after a sync runs
    (``chartivo.charts.warm.after_sync``: Home's headline figures and charts computed), and

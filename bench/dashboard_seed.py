@@ -110,7 +110,11 @@ def synced_now(*, warm: bool) -> None:
     from chartivo.charts.warm import after_sync
     from chartivo.integrations.stripe.models import StripeConnection
 
-    StripeConnection.objects.filter(owner__email=EMAIL).update(last_synced_at=timezone.now())
+    # As a refresh that found something new leaves it: every figure kept before is stale.
+    now = timezone.now()
+    StripeConnection.objects.filter(owner__email=EMAIL).update(
+        last_synced_at=now, figures_changed_at=now
+    )
     if warm:
         connection = StripeConnection.objects.get(owner__email=EMAIL)
         started = time.perf_counter()
