@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from chartivo.charts.dashboard import HEADLINES, QUANTITIES, DashboardFigures, Headline, Kind
+from django.utils import timezone
+
+from chartivo.charts.dashboard import (
+    HEADLINES,
+    QUANTITIES,
+    DashboardFigures,
+    DashboardRange,
+    Headline,
+    Kind,
+    dashboard_range,
+)
+from chartivo.charts.payloads import span_text
 from chartivo.charts.presentation import Change, change, figure
+from chartivo.charts.query import ViewRange
 from chartivo.metrics.money import format_percent, minor_unit_exponent
+from chartivo.metrics.periods import RangeError, TimeRange
+from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
 
 
 @dataclass(frozen=True)
@@ -198,3 +213,33 @@ def currencies_of(figures: DashboardFigures, *, settled: bool = False) -> list[s
         code for (q, code), values in figures.trend.items() if shown(q, code, any(values))
     }
     return sorted(seen, key=lambda code: (-figures.activity.get(code, 0), code))
+
+
+def dashboard_heading(view: ViewRange, context: dict[str, Any]) -> DashboardRange | None:
+    """Home's range for ``view``, its dates and its comparison in words written into
+    ``context`` (Home's and a shared dashboard's); None, with ``dashboard_error`` saying
+    why, when the range cannot be drawn."""
+    try:
+        dashboard = dashboard_range(view, now=timezone.now())
+    except (RangeError, ValueError) as error:
+        context["dashboard_error"] = str(error)
+        return None
+    zone = ZoneInfo(dashboard.zone_name)
+    context["range_text"] = span_text(TimeRange(dashboard.time_range.start, dashboard.cut), zone)
+    comparison = dashboard.comparison
+    if isinstance(comparison, Unavailable):
+        context["comparison_message"] = comparison.message
+    elif isinstance(comparison, Compared):
+        label = COMPARE_LABELS[Compare(view.compare)]
+        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
+    return dashboard
+
+
+def currency_choice(
+    figures: DashboardFigures, asked: str, *, settled: bool
+) -> tuple[list[str], str]:
+    """The currencies the figures hold in the view (upper case) and the one shown: the one
+    ``asked`` for when the figures hold it, else the first."""
+    currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
+    asked = asked.upper()
+    return currencies, asked if asked in currencies else (currencies[0] if currencies else "")

@@ -27,10 +27,15 @@ from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
 from chartivo.charts.definitions import all_definitions
 from chartivo.charts.figures import Drawing, drawing
 from chartivo.charts.forms import ChartForm, ViewRangeForm
-from chartivo.charts.headlines import currencies_of, headline_views
+from chartivo.charts.headlines import (
+    currencies_of,
+    currency_choice,
+    dashboard_heading,
+    headline_views,
+)
 from chartivo.charts.home_cards import cards_html
 from chartivo.charts.models import RANGE_LABELS, Chart, DashboardPreference
-from chartivo.charts.payloads import build_payload, span_text, state_of
+from chartivo.charts.payloads import build_payload, state_of
 from chartivo.charts.pending import pending_text
 from chartivo.charts.presentation import card_summary
 from chartivo.charts.query import (
@@ -57,8 +62,7 @@ from chartivo.charts.scope import (
 from chartivo.integrations.stripe.catalogue import METRICS
 from chartivo.integrations.stripe.sync.status import SyncStatus
 from chartivo.metrics.money import reader_locale
-from chartivo.metrics.periods import RangeError, TimeRange, zone_names
-from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
+from chartivo.metrics.periods import RangeError, zone_names
 from chartivo.orgs.access import membership_of, organisation_of
 
 HOME_PAGE_SIZE = 24
@@ -97,20 +101,11 @@ def _dashboard_context(
 ) -> dict[str, Any]:
     locale = locale_of(request)
     context: dict[str, Any] = {"headlines": [], "dashboard_error": ""}
-    try:
-        dashboard = dashboard_range(view, now=timezone.now())
-    except (RangeError, ValueError) as error:
-        context["dashboard_error"] = str(error)
+    dashboard = dashboard_heading(view, context)
+    if dashboard is None:
         return context
     zone = ZoneInfo(dashboard.zone_name)
     context["dashboard"] = dashboard
-    context["range_text"] = span_text(TimeRange(dashboard.time_range.start, dashboard.cut), zone)
-    comparison = dashboard.comparison
-    if isinstance(comparison, Unavailable):
-        context["comparison_message"] = comparison.message
-    elif isinstance(comparison, Compared):
-        label = COMPARE_LABELS[Compare(view.compare)]
-        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
     if connection is None or sync is None:
         return context
     figures = cached_figures(connection, sync, dashboard)
@@ -119,9 +114,9 @@ def _dashboard_context(
     settles_in = currencies_of(figures, settled=True)
     currency_view = request.GET.get("view") or (SETTLEMENT if len(settles_in) == 1 else CHARGED)
     settled = currency_view == SETTLEMENT
-    currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
-    asked = (request.GET.get("currency") or "").upper()
-    currency = asked if asked in currencies else (currencies[0] if currencies else "")
+    currencies, currency = currency_choice(
+        figures, request.GET.get("currency") or "", settled=settled
+    )
     context.update(
         headlines=headline_views(figures, currency.lower(), locale, settled=settled),
         currency=currency,

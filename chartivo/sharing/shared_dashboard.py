@@ -4,21 +4,22 @@ comparison, currency view and account; small counts withheld where the link asks
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from chartivo.charts.accounts import Source, choose, status_of_source
-from chartivo.charts.dashboard import HEADLINES, cached_figures, dashboard_range
-from chartivo.charts.headlines import currencies_of, headline_views, in_view
-from chartivo.charts.payloads import span_text
+from chartivo.charts.dashboard import HEADLINES, cached_figures
+from chartivo.charts.headlines import (
+    currencies_of,
+    currency_choice,
+    dashboard_heading,
+    headline_views,
+    in_view,
+)
 from chartivo.charts.query import CHARGED, SETTLEMENT, VIEWS, ViewRange
 from chartivo.charts.views import locale_of, range_name
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync.status import SyncStatus
-from chartivo.metrics.periods import RangeError, TimeRange
-from chartivo.metrics.windows import COMPARE_LABELS, Compare, Compared, Unavailable
 from chartivo.sharing.models import ShareLink
 from chartivo.sharing.privacy import mask_headline
 from chartivo.sharing.shared_cards import shared_cards
@@ -35,21 +36,11 @@ def source_of(link: ShareLink) -> tuple[Source | None, SyncStatus | None]:
 
 def dashboard_context(link: ShareLink, request: HttpRequest, view: ViewRange) -> dict[str, Any]:
     context: dict[str, Any] = {"title": "Dashboard", "range_name": range_name(view)}
-    try:
-        dashboard = dashboard_range(view, now=timezone.now())
-    except (RangeError, ValueError) as error:
-        context["dashboard_error"] = str(error)
+    dashboard = dashboard_heading(view, context)
+    if dashboard is None:
         return context
-    zone = ZoneInfo(dashboard.zone_name)
     context["zone"] = dashboard.zone_name
-    context["range_text"] = span_text(TimeRange(dashboard.time_range.start, dashboard.cut), zone)
     context["so_far"] = dashboard.time_range.so_far
-    comparison = dashboard.comparison
-    if isinstance(comparison, Unavailable):
-        context["comparison_message"] = comparison.message
-    elif isinstance(comparison, Compared):
-        label = COMPARE_LABELS[Compare(view.compare)]
-        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
     source, sync = source_of(link)
     if source is None or sync is None:
         context["dashboard_error"] = "These figures are not available."
@@ -57,9 +48,8 @@ def dashboard_context(link: ShareLink, request: HttpRequest, view: ViewRange) ->
     figures = cached_figures(source, sync, dashboard)
     settles_in = currencies_of(figures, settled=True)
     settled = link.currency_view == SETTLEMENT or (not link.currency_view and len(settles_in) == 1)
-    currencies = [c.upper() for c in currencies_of(figures, settled=settled)]
     asked = (request.GET.get("currency") or "").upper()
-    currency = asked if asked in currencies else (currencies[0] if currencies else "")
+    currencies, currency = currency_choice(figures, asked, settled=settled)
     views = headline_views(figures, currency.lower(), locale_of(request), settled=settled)
     if link.hide_small_counts:
         views = [
