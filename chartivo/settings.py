@@ -78,8 +78,8 @@ TASK_BACKEND = env_choice("CHARTIVO_TASK_BACKEND", "database", ("database", "rq"
 if TASK_BACKEND == "rq" and not REDIS_URL:
     raise ImproperlyConfigured("CHARTIVO_TASK_BACKEND=rq needs REDIS_URL")
 # In the order workers take them: account e-mail (a reset link, a sign-up confirmation)
-# is waited for by a person at a screen; digests can wait for refreshes, not for backfills.
-TASK_QUEUES = ["email", "refresh", "digest", "backfill"]
+# is waited for by a person at a screen; alerts are news; digests wait, backfills last.
+TASK_QUEUES = ["email", "refresh", "alerts", "digest", "backfill"]
 TASKS = {
     "default": {
         # The stock django-tasks-rq backend refuses task priorities; Chartivo's follow its
@@ -111,7 +111,8 @@ INSTALLED_APPS = [
     "chartivo.orgs",
     "chartivo.integrations.stripe",
     "chartivo.metrics",
-    *("chartivo.charts", "chartivo.digests", "chartivo.sharing", "chartivo.api", "chartivo.ops"),
+    *("chartivo.charts", "chartivo.digests", "chartivo.alerts", "chartivo.sharing", "chartivo.api"),
+    "chartivo.ops",
     *(["django_rq", "django_tasks_rq"] if TASK_BACKEND == "rq" else []),
 ]
 
