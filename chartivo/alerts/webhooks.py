@@ -8,7 +8,8 @@ Two formats (``AlertRule.webhook_format``):
   (``chartivo.alerts.signing``), for a program to read.
 
 Bodies hold the rule's name and figures as words and numbers, times, and a link to the
-dashboard: no customer, no Stripe object or its id, no e-mail address, no database id.
+dashboard: no customer, no Stripe object or its id, no e-mail address, not the
+organisation's name (by default its first member's e-mail address).
 The reply is never read beyond its status: its text may quote what was sent, and nothing
 a receiver answers is shown or kept.
 """
@@ -28,7 +29,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
-from chartivo.alerts.models import FIRED, SIGNED, WINDOW_CHOICES, AlertDelivery, AlertEvent
+from chartivo.alerts.models import (
+    FIRED,
+    SIGNED,
+    WINDOW_CHOICES,
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+)
 from chartivo.alerts.signing import SIGNATURE_HEADER, signature_header
 from chartivo.charts.dashboard import HEADLINES
 
@@ -81,8 +89,9 @@ def window_in_words(event: AlertEvent) -> str:
     return f"{_WINDOWS.get(rule.window, rule.window)}, {when}"
 
 
-def dashboard_link() -> str:
-    return f"{settings.SITE_URL}{reverse('home')}"
+def dashboard_link(rule: AlertRule) -> str:
+    """Home, opened in the rule's organisation (as a digest's links are)."""
+    return f"{settings.SITE_URL}{reverse('home')}?organisation={rule.organisation_id}"
 
 
 def _slack_escape(text: str) -> str:
@@ -100,7 +109,7 @@ def slack_body(event: AlertEvent) -> dict[str, Any]:
         f"{metric_label(rule.metric)}: {event.value} (expected {event.expected})"
     )
     window = _slack_escape(window_in_words(event))
-    link = dashboard_link()
+    link = dashboard_link(rule)
     text = f"{mark} Alert {what}: *{name}*\n{figure}\n{window}\n<{link}|Open the dashboard>"
     return {
         "text": text,
@@ -151,7 +160,7 @@ def signed_body(event: AlertEvent, idempotency_id: str) -> dict[str, Any]:
             "end": _iso(event.window_end),
             "in_words": window_in_words(event),
         },
-        "link": dashboard_link(),
+        "link": dashboard_link(rule),
     }
 
 
