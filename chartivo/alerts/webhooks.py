@@ -209,7 +209,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
             status = response.status_code  # the body is never read
     except httpx.TimeoutException:
         return Answer(None, "timed out")
-    except (httpx.HTTPError, OSError, ValueError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as error:
         return Answer(None, type(error).__name__)
     if 200 <= status < 300:
         return Answer(status)

@@ -4,7 +4,6 @@ with the secret as the README tells it to; a tampered body or an old timestamp f
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,4 +127,3 @@ def test_a_signing_secret_is_kept_sealed_and_opens_only_in_its_own_rule(owner: A
     delivery = AlertDelivery.objects.get(event__rule=other)
     assert (delivery.state, delivery.attempts) == ("failed", 1)
     assert delivery.last_error == "the signing secret cannot be read: set a new one"
-    assert json.dumps(delivery.last_error).count("whsec_") == 0
