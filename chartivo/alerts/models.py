@@ -11,6 +11,7 @@ and recipient, claimed before it is sent so that no worker sends it twice.
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar
 
 from django.conf import settings
@@ -125,8 +126,17 @@ QUEUED, SENDING, SENT, RETRYING, FAILED, SKIPPED = (
 STATE_CHOICES = [(s, s) for s in (QUEUED, SENDING, SENT, RETRYING, FAILED, SKIPPED)]
 
 
+def new_idempotency_id() -> str:
+    return secrets.token_hex(16)
+
+
 class AlertDelivery(models.Model):
-    """One event told through one channel to one recipient (a user, or the webhook)."""
+    """One event told through one channel to one recipient (a user, or the webhook).
+
+    Written by ``chartivo.alerts.delivery`` only. ``attempt_log`` (``DeliveryAttempt``) holds
+    one row per try, oldest first, for the delivery log page; ``idempotency_id`` is the
+    random id a webhook body carries (``id``), the same on every retry of this delivery.
+    """
 
     event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=8, choices=CHANNEL_CHOICES)
@@ -142,6 +152,11 @@ class AlertDelivery(models.Model):
     # What the last attempt met: "HTTP 500", "timed out", an exception's class; never a
     # reply's text (it may quote what was sent).
     last_error = models.CharField(max_length=200, blank=True)
+    # Random, not derived from a database id: a receiver can dedupe on it, and it tells
+    # nothing about other organisations' alerts.
+    idempotency_id = models.CharField(
+        max_length=32, default=new_idempotency_id, db_default="", editable=False
+    )
 
     class Meta:
         ordering: ClassVar = ["pk"]
@@ -156,3 +171,31 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} delivery of event {self.event_id}: {self.state}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a delivery, for the delivery log: when, how long, what happened.
+
+    ``outcome`` is "sent", "failed" (``error`` says why: "HTTP 500", "timed out", an
+    exception's class, never a reply's text), "skipped" (``error`` says why: "no longer a
+    recipient") or "interrupted" (the worker stopped while sending; whether it arrived is
+    unknown). ``http_status`` is the webhook's answer, if any.
+    """
+
+    SENT, FAILED, SKIPPED, INTERRUPTED = "sent", "failed", "skipped", "interrupted"
+
+    delivery = models.ForeignKey(
+        AlertDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveSmallIntegerField()  # 1 for the first try
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=12)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["delivery", "number", "pk"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}: {self.outcome}"

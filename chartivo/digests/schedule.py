@@ -16,7 +16,6 @@ import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from chartivo.digests.models import FAILED, NONE, QUEUED, DigestDelivery, MailPr
 from chartivo.digests.periods import latest_due
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.metrics.periods import RangeError, parse_zone
+from chartivo.ops.ticking import tick_forever
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 30
@@ -144,13 +144,4 @@ def tick(now: datetime | None = None) -> int:
 
 
 def run_forever(stop: threading.Event) -> None:
-    while not stop.wait(TICK_SECONDS):
-        try:
-            close_old_connections()
-            queued = tick()
-            if queued:
-                logger.info("digests.queued", extra={"digests": queued})
-        except Exception:  # keep ticking: a database restart must not end the scheduler
-            logger.exception("digests.tick_failed")
-        finally:
-            close_old_connections()
+    tick_forever(stop, TICK_SECONDS, tick, logger=logger, name="digests", counted="digests")

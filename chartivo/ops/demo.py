@@ -1,7 +1,8 @@
 """``chartivo demo``: the Stripe sandbox, the web app and a worker, seeded, on one machine.
 
 Everything lives under ``var/demo`` (``CHARTIVO_DEMO_DIR``) and is started as child
-processes; Ctrl-C stops them all. The sandbox is a separate program (``chartivo-sandbox``),
+processes, with a mail catcher and a webhook catcher so that what the demo sends can be
+read; Ctrl-C stops them all. The sandbox is a separate program (``chartivo-sandbox``),
 reached over HTTP only.
 
 The terminal keeps what a person needs — the address, the log-in and the keys to paste —
@@ -26,10 +27,12 @@ from typing import Any
 from chartivo.lib.env import env_int, env_str
 from chartivo.lib.state import PRIVATE_FILE, private_file_tightened, private_folder
 from chartivo.ops.mail_catcher import READY as MAIL_READY
+from chartivo.ops.webhook_catcher import READY as WEBHOOK_READY
 
 SANDBOX_PORT = env_int("CHARTIVO_DEMO_SANDBOX_PORT", 12111, minimum=1, maximum=65535)
 WEB_PORT = env_int("CHARTIVO_DEMO_PORT", 8000, minimum=1, maximum=65535)
 MAIL_PORT = env_int("CHARTIVO_DEMO_MAIL_PORT", 12125, minimum=1, maximum=65535)
+WEBHOOK_PORT = env_int("CHARTIVO_DEMO_WEBHOOK_PORT", 12126, minimum=1, maximum=65535)
 DEMO_EMAIL = "demo@chartivo.local"
 DEMO_PASSWORD = "chartivo-demo-2026"  # noqa: S105 - a demo login, printed on purpose
 KEY_NAMES = (
@@ -131,7 +134,9 @@ def _screen(logs: Path) -> str:
         "  Then: profile menu → Integrations → Stripe Configuration, paste a key, Save.",
         f"  Logs:      {logs}/ (sandbox.log, web.log, worker.log)",
         f"  Mail:      {logs.parent / 'mail'}/ (every message sent, one .eml file each:",
-        "             sign-up confirmations, resets, invitations, digests)",
+        "             sign-up confirmations, resets, invitations, digests, alerts)",
+        f"  Webhooks:  {logs.parent / 'webhooks'}/ (every request an alert rule's webhook",
+        f"             sends to http://127.0.0.1:{WEBHOOK_PORT}/<any name>, one .json file each)",
         "",
     ]
     lines += [f"  {label}:\n    {keys.get(name, '(missing)')}" for name, label in KEY_NAMES]
@@ -188,6 +193,9 @@ def _start_everything(children: _Children, state: Path) -> None:
     catcher = [python, "-m", "chartivo.ops.mail_catcher", "--port", str(MAIL_PORT)]
     mail, offset = children.start("mail", [*catcher, "--folder", str(state / "mail")])
     _wait_for_text(children.log("mail"), offset, MAIL_READY, "The mail catcher", mail)
+    hooks = [python, "-m", "chartivo.ops.webhook_catcher", "--port", str(WEBHOOK_PORT)]
+    webhooks, offset = children.start("webhooks", [*hooks, "--folder", str(state / "webhooks")])
+    _wait_for_text(children.log("webhooks"), offset, WEBHOOK_READY, "The webhook catcher", webhooks)
     manage = [python, "-m", "chartivo.cli"]
     for step in (
         ["migrate", "--no-input", "-v", "0"],
@@ -205,12 +213,13 @@ def _start_everything(children: _Children, state: Path) -> None:
 def run_demo(args: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
     state = private_folder(Path(env_str("CHARTIVO_DEMO_DIR", str(root / "var" / "demo"))))
-    taken = [port for port in (SANDBOX_PORT, WEB_PORT, MAIL_PORT) if _port_taken(port)]
+    ports = (SANDBOX_PORT, WEB_PORT, MAIL_PORT, WEBHOOK_PORT)
+    taken = [port for port in ports if _port_taken(port)]
     if taken:
         print(
             f"Port {', '.join(map(str, taken))} is in use (another demo still running?). "
-            "Stop it, or choose others with CHARTIVO_DEMO_PORT, CHARTIVO_DEMO_SANDBOX_PORT "
-            "and CHARTIVO_DEMO_MAIL_PORT.",
+            "Stop it, or choose others with CHARTIVO_DEMO_PORT, CHARTIVO_DEMO_SANDBOX_PORT, "
+            "CHARTIVO_DEMO_MAIL_PORT and CHARTIVO_DEMO_WEBHOOK_PORT.",
             file=sys.stderr,
         )
         return 1

@@ -9,6 +9,7 @@ test's output."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -38,7 +39,7 @@ class Demo:
     def __init__(self, folder: Path, *, web_port: int | None = None) -> None:
         self.folder = folder
         self.web_port, self.sandbox_port = web_port or _free_port(), _free_port()
-        self.mail_port = _free_port()
+        self.mail_port, self.webhook_port = _free_port(), _free_port()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(folder),
@@ -47,6 +48,7 @@ class Demo:
             "CHARTIVO_DEMO_PORT": str(self.web_port),
             "CHARTIVO_DEMO_SANDBOX_PORT": str(self.sandbox_port),
             "CHARTIVO_DEMO_MAIL_PORT": str(self.mail_port),
+            "CHARTIVO_DEMO_WEBHOOK_PORT": str(self.webhook_port),
         }
         if "TMPDIR" in os.environ:
             env["TMPDIR"] = os.environ["TMPDIR"]
@@ -115,6 +117,9 @@ def test_the_demo_keeps_the_address_login_and_keys_on_screen_and_logs_to_files(
     assert f"Logs:      {demo.folder / 'demo' / 'logs'}/" in shown
     mail = demo.folder / "demo" / "mail"
     assert f"Mail:      {mail}/" in shown
+    webhooks = demo.folder / "demo" / "webhooks"
+    assert f"Webhooks:  {webhooks}/" in shown
+    assert f"http://127.0.0.1:{demo.webhook_port}/<any name>" in shown
     with SandboxControl(f"http://127.0.0.1:{demo.sandbox_port}") as control:
         keys = control.keys_by_name()
     on_screen = [keys[name] in demo.raw_screen for name in ("restricted", "restricted_no_disputes")]
@@ -136,6 +141,13 @@ def test_the_demo_keeps_the_address_login_and_keys_on_screen_and_logs_to_files(
     demo.wait(lambda: any(mail.glob("*.eml")), "the reset e-mail in the mail folder")
     caught = next(mail.glob("*.eml")).read_text()
     assert "To: demo@chartivo.local" in caught and "/account/reset/?" in caught
+    # A webhook sent to the address on the screen is kept, headers and body, where it says.
+    hook = f"http://127.0.0.1:{demo.webhook_port}/my-rule"
+    sent = {"text": "Alert fired: Refund rate"}
+    assert httpx.post(hook, json=sent, headers={"User-Agent": "Chartivo-Webhooks/1"}).is_success
+    caught_hook = json.loads(next(webhooks.glob("*.json")).read_text())
+    assert caught_hook["path"] == "/my-rule" and caught_hook["body"] == sent
+    assert caught_hook["headers"]["User-Agent"] == "Chartivo-Webhooks/1"
     web_log = demo.log("web")
     demo.wait(lambda: '"GET /integrations/stripe/status.json" 200' in web_log.read_text(), "log")
 

@@ -12,11 +12,11 @@ import threading
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from chartivo.integrations.stripe.sync import schedule
 from chartivo.integrations.stripe.tasks import continue_sync, sync_connection
+from chartivo.ops.ticking import tick_forever
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -36,13 +36,11 @@ def tick(now: datetime | None = None) -> int:
 
 
 def run_forever(stop: threading.Event) -> None:
-    while not stop.wait(settings.SCHEDULER_TICK_SECONDS):
-        try:
-            close_old_connections()
-            queued = tick()
-            if queued:
-                logger.info("scheduler.queued", extra={"connections": queued})
-        except Exception:  # keep ticking: a database restart must not end the scheduler
-            logger.exception("scheduler.tick_failed")
-        finally:
-            close_old_connections()
+    tick_forever(
+        stop,
+        settings.SCHEDULER_TICK_SECONDS,
+        tick,
+        logger=logger,
+        name="scheduler",
+        counted="connections",
+    )

@@ -1,4 +1,5 @@
-"""The background worker: runs sync and digest tasks and, in threads, their schedulers.
+"""The background worker: runs sync, digest and alert tasks and, in threads, their
+schedulers (refreshes, digests, the alert sweep: ``chartivo.ops.ticking``).
 
 The same command on every machine. The queue is the database (django-tasks-db) or Redis
 (RQ) depending on ``CHARTIVO_TASK_BACKEND``; the task code is the same on both. Refreshes
@@ -32,6 +33,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks.signals import task_finished, task_started
 
+from chartivo.alerts import sweep as alert_sweep
 from chartivo.digests import schedule as digest_schedule
 from chartivo.integrations.stripe.sync.scheduler import run_forever
 
@@ -72,13 +74,13 @@ def _fresh_connections(**kwargs: Any) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run a background worker (sync tasks and the refresh scheduler)."
+    help = "Run a background worker (its tasks and the schedulers that queue them)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
-            help="Only run tasks; queue no refreshes or digests.",
+            help="Only run tasks; queue no refreshes, digests or alert retries.",
         )
         parser.add_argument(
             "--slots",
@@ -100,6 +102,10 @@ class Command(BaseCommand):
             # Digests due at 08:00 in each user's zone, queued once whatever the workers.
             threading.Thread(
                 target=digest_schedule.run_forever, args=(stop,), name="digests", daemon=True
+            ).start()
+            # Alert deliveries due for another try, or lost from the queue, queued again.
+            threading.Thread(
+                target=alert_sweep.run_forever, args=(stop,), name="alerts", daemon=True
             ).start()
         try:
             if settings.TASK_BACKEND == "rq":

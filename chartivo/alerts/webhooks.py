@@ -1,0 +1,209 @@
+"""What a webhook receives for an alert, and the one HTTP request that sends it.
+
+Two formats (``AlertRule.webhook_format``):
+
+- ``slack``: Slack's incoming-webhook JSON (``text``, and ``blocks`` for clients that show
+  them), which Slack, Mattermost, Rocket.Chat and Discord's ``/slack`` endpoint accept.
+- ``signed``: Chartivo's own JSON, signed with the rule's secret in ``Chartivo-Signature``
+  (``chartivo.alerts.signing``), for a program to read.
+
+Bodies hold the rule's name and figures as words and numbers, times, and a link to the
+dashboard: no customer, no Stripe object or its id, no e-mail address, no database id.
+The reply is never read beyond its status: its text may quote what was sent, and nothing
+a receiver answers is shown or kept.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+from django.conf import settings
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
+
+from chartivo.alerts.models import FIRED, SIGNED, WINDOW_CHOICES, AlertDelivery, AlertEvent
+from chartivo.alerts.signing import SIGNATURE_HEADER, signature_header
+from chartivo.charts.dashboard import HEADLINES
+
+USER_AGENT = "Chartivo-Webhooks/1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Each of connect, write, read and pool: a receiver that hangs holds a worker slot for
+# seconds, never minutes; a slow one is tried again later (``delivery.retry_delay``).
+TIMEOUT = httpx.Timeout(10.0)
+_LABELS = {headline.key: headline.label for headline in HEADLINES}
+_WINDOWS = dict(WINDOW_CHOICES)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a request went: ``status`` when the receiver answered; ``error`` in a few words
+    ("HTTP 500", "timed out", an exception's class) when it was not accepted; ``final``
+    when trying again cannot help (an address that is not http or https)."""
+
+    status: int | None
+    error: str = ""
+    final: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return not self.error
+
+
+def metric_label(metric: str) -> str:
+    return _LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _iso(unix: int) -> str:
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_in_words(event: AlertEvent) -> str:
+    """ "Last 24 hours, 29 Nov 20:00 – 30 Nov 20:00 (Europe/Paris)": in the rule's zone."""
+    rule = event.rule
+    zone = _zone(rule.time_zone)
+    start = datetime.fromtimestamp(event.window_start, zone)
+    end = datetime.fromtimestamp(event.window_end, zone)
+    when = f"{start.day} {start:%b %H:%M} – {end.day} {end:%b %H:%M} ({zone.key})"
+    return f"{_WINDOWS.get(rule.window, rule.window)}, {when}"
+
+
+def dashboard_link() -> str:
+    return f"{settings.SITE_URL}{reverse('home')}"
+
+
+def _slack_escape(text: str) -> str:
+    # Slack's mrkdwn reads <…> as links and mentions; a rule's name must stay plain text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_body(event: AlertEvent) -> dict[str, Any]:
+    rule = event.rule
+    fired = event.kind == FIRED
+    mark = ":red_circle:" if fired else ":large_green_circle:"
+    what = "fired" if fired else "recovered"
+    name = _slack_escape(rule.name)
+    figure = _slack_escape(
+        f"{metric_label(rule.metric)}: {event.value} (expected {event.expected})"
+    )
+    window = _slack_escape(window_in_words(event))
+    link = dashboard_link()
+    text = f"{mark} Alert {what}: *{name}*\n{figure}\n{window}\n<{link}|Open the dashboard>"
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{mark} *{name}* {what}"}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{_slack_escape(metric_label(rule.metric))}*"},
+                    {"type": "mrkdwn", "text": _slack_escape(event.value)},
+                    {"type": "mrkdwn", "text": "*Expected*"},
+                    {"type": "mrkdwn", "text": _slack_escape(event.expected)},
+                ],
+            },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": window}]},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open the dashboard"},
+                        "url": link,
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def signed_body(event: AlertEvent, idempotency_id: str) -> dict[str, Any]:
+    rule = event.rule
+    return {
+        "id": idempotency_id,
+        "type": f"alert.{event.kind}",
+        "created": event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "rule": {
+            "name": rule.name,
+            "metric": rule.metric,
+            "metric_label": metric_label(rule.metric),
+            "condition": rule.get_condition_display(),
+            "window": _WINDOWS.get(rule.window, rule.window),
+        },
+        "value": event.value,
+        "expected": event.expected,
+        "summary": event.summary,
+        "window": {
+            "start": _iso(event.window_start),
+            "end": _iso(event.window_end),
+            "in_words": window_in_words(event),
+        },
+        "link": dashboard_link(),
+    }
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@sensitive_variables("secret")
+def request_for(
+    delivery: AlertDelivery, secret: str | None, now: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of ``delivery``'s request; ``secret`` signs a "signed" one."""
+    event = delivery.event
+    signed = event.rule.webhook_format == SIGNED
+    body = encode(signed_body(event, delivery.idempotency_id) if signed else slack_body(event))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        IDEMPOTENCY_HEADER: delivery.idempotency_id,
+    }
+    if signed:
+        if not secret:
+            raise ValueError("a signed webhook needs its secret")
+        timestamp = int(time.time()) if now is None else now
+        headers[SIGNATURE_HEADER] = signature_header(secret, body, timestamp)
+    return body, headers
+
+
+def usable_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    """POSTs ``body`` to ``url`` once. Redirects are not followed (the address a user gave
+    is the only one a body goes to); any 2xx is accepted. What goes wrong is named by its
+    kind only: an exception's text can hold the address, whose path is a Slack webhook's
+    secret."""
+    if not usable_address(url):
+        return Answer(None, "not an http or https address", final=True)
+    try:
+        with (
+            httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client,
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
+            status = response.status_code  # the body is never read
+    except httpx.TimeoutException:
+        return Answer(None, "timed out")
+    except (httpx.HTTPError, OSError, ValueError) as error:
+        return Answer(None, type(error).__name__)
+    if 200 <= status < 300:
+        return Answer(status)
+    if 300 <= status < 400:
+        return Answer(status, f"HTTP {status} (redirects are not followed)")
+    return Answer(status, f"HTTP {status}")
