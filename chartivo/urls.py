@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("integrations/", include("chartivo.integrations.stripe.urls")),
     path("organisation/", include("chartivo.orgs.urls")),
+    path("alerts/", include("chartivo.alerts.urls")),
     path("", include("chartivo.sharing.urls")),
     path("", include("chartivo.charts.urls")),
 ]

@@ -33,6 +33,9 @@ class MailPreference(models.Model):
     # Digests are due from this instant on (made, or the frequency changed): a period that
     # ended before someone subscribed is not sent to them out of the blue.
     digest_since = models.DateTimeField(default=timezone.now)
+    # Alert e-mails of the organisations' rules (chartivo/alerts): on until turned off here
+    # or by an alert's one-click unsubscribe link.
+    alerts = models.BooleanField(default=True)
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["digest", "time_zone"])]

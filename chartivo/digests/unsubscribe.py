@@ -16,11 +16,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from chartivo.accounts.models import User
 from chartivo.digests.models import NONE, MailPreference
+from chartivo.digests.schedule import preference_of
 
 _SALT = "chartivo.digests.unsubscribe"
 DIGEST = "digest"
-MESSAGE_TYPES = {DIGEST: "digest e-mails"}
+ALERTS = "alerts"
+MESSAGE_TYPES = {DIGEST: "digest e-mails", ALERTS: "alert e-mails"}
 
 
 def unsubscribe_token(user_id: int, message_type: str) -> str:
@@ -52,6 +55,12 @@ def _read(token: str) -> tuple[int, str] | None:
 def turn_off(user_id: int, message_type: str) -> None:
     if message_type == DIGEST:
         MailPreference.objects.filter(user_id=user_id).update(digest=NONE)
+    elif message_type == ALERTS:
+        # Alerts are on by default: a user without a preference yet gets the one they would
+        # have been given (their dashboard's zone, the default digest), with alerts off.
+        user = User.objects.filter(pk=user_id).first()
+        if user is not None:
+            MailPreference.objects.filter(pk=preference_of(user).pk).update(alerts=False)
 
 
 # The token is the authority here, not a session: mail providers post without one.

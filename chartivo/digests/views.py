@@ -1,4 +1,5 @@
-"""The profile page: the user's own time zone and how often they get the digest."""
+"""The profile page: the user's own time zone, how often they get the digest, and whether
+they get alert e-mails."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class ProfileForm(forms.Form):
     digest = forms.ChoiceField(
         label="Digest e-mail", choices=FREQUENCY_CHOICES, widget=forms.RadioSelect
     )
+    alerts = forms.BooleanField(label="Alert e-mails", required=False)
 
     def clean_digest(self) -> str:
         chosen = str(self.cleaned_data["digest"])
@@ -49,10 +51,17 @@ class ProfileForm(forms.Form):
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     preference = preference_of(user)
-    initial: dict[str, Any] = {"time_zone": preference.time_zone, "digest": preference.digest}
+    initial: dict[str, Any] = {
+        "time_zone": preference.time_zone,
+        "digest": preference.digest,
+        "alerts": preference.alerts,
+    }
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changes: dict[str, Any] = {"time_zone": form.cleaned_data["time_zone"]}
+        changes: dict[str, Any] = {
+            "time_zone": form.cleaned_data["time_zone"],
+            "alerts": form.cleaned_data["alerts"],
+        }
         if form.cleaned_data["digest"] != preference.digest:
             changes |= {"digest": form.cleaned_data["digest"], "digest_since": timezone.now()}
         MailPreference.objects.filter(pk=preference.pk).update(**changes)
