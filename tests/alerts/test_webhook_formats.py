@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,15 @@ from tests.support.database import database_text
 from tests.support.receiver import WebhookReceiver, valid_signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _is_home_over(link: str, rule: AlertRule, start: datetime) -> None:
+    """Home on this site, in the rule's organisation, from the window's first local day."""
+    address = urlsplit(link)
+    query = parse_qs(address.query)
+    assert f"{address.scheme}://{address.netloc}{address.path}" == "https://chartivo.example/"
+    assert query["organisation"] == [str(rule.organisation_id)]
+    assert (query["range"], query["from"]) == (["custom"], [f"{start:%Y-%m-%d}"])
 
 
 def test_a_slack_webhook_gets_the_rule_the_figures_the_window_and_a_link(
@@ -43,13 +53,17 @@ def test_a_slack_webhook_gets_the_rule_the_figures_the_window_and_a_link(
     # The rule's name as plain text (Slack reads <…> as a link), the figure and its limit.
     assert "fired" in text and "*Refunds &lt;high&gt; &amp; rising*" in text
     assert "Refund rate: 2.40% (expected at most 1.50%)" in text
-    # The window in the rule's zone, and Home in the rule's organisation.
-    start = datetime.fromtimestamp(fired.window_start, UTC).astimezone(ZoneInfo("Europe/Paris"))
-    assert f"Last 24 hours, {start.day} {start:%b %H:%M} – " in text
-    assert "(Europe/Paris)" in text
-    link = f"https://chartivo.example/?organisation={rule.organisation_id}"
+    # The window in the rule's zone, and Home over it in the rule's organisation.
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime.fromtimestamp(fired.window_start, UTC).astimezone(paris)
+    end = datetime.fromtimestamp(fired.window_end, UTC).astimezone(paris)
+    assert (
+        f"Last 24 hours, {start:%a} {start.day} {start:%b %H:%M} – "
+        f"{end:%a} {end.day} {end:%b %Y %H:%M} (Europe/Paris)"
+    ) in text
+    link = first.json["blocks"][-1]["elements"][0]["url"]
     assert f"<{link}|Open the dashboard>" in text
-    assert first.json["blocks"][-1]["elements"][0]["url"] == link
+    _is_home_over(link, rule, start)
     assert "recovered" in second.json["text"] and "1.10%" in second.json["text"]
 
     deliveries = AlertDelivery.objects.order_by("pk")
@@ -91,7 +105,7 @@ def test_a_signed_webhook_is_verified_by_its_receiver_and_carries_its_fields(
     end = datetime.fromisoformat(body["window"]["end"])
     assert (start.timestamp(), end.timestamp()) == (event.window_start, event.window_end)
     assert datetime.fromisoformat(body["created"]) == event.at.replace(microsecond=0)
-    assert body["link"] == f"https://chartivo.example/?organisation={rule.organisation_id}"
+    _is_home_over(body["link"], rule, start.astimezone(ZoneInfo("Europe/Paris")))
 
     # Chartivo's own check, as a Python receiver could import it: the body as received
     # passes; one changed byte, another secret or a timestamp too old fail.
