@@ -41,6 +41,7 @@ from chartivo.alerts.models import (
     AlertDelivery,
     AlertEvent,
     DeliveryAttempt,
+    new_idempotency_id,
 )
 from chartivo.lib.secretbox import DecryptionError
 
@@ -186,7 +187,7 @@ def _send_webhook(delivery: AlertDelivery) -> Outcome:
         except (DecryptionError, ValueError):
             return Outcome(FAILED, "the signing secret cannot be read: set a new one", final=True)
     if not delivery.idempotency_id:  # a row older than the field
-        delivery.idempotency_id = AlertDelivery._meta.get_field("idempotency_id").get_default()
+        delivery.idempotency_id = new_idempotency_id()
         AlertDelivery.objects.filter(pk=delivery.pk).update(idempotency_id=delivery.idempotency_id)
     body, headers = request_for(delivery, secret)
     del secret

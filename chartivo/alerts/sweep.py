@@ -72,6 +72,7 @@ def _interrupted(now: datetime) -> int:
     moved = 0
     stale = AlertDelivery.objects.filter(state=SENDING, claimed_at__lt=now - INTERRUPTED_AFTER)
     for row in stale.values("pk", "claimed_at", "channel", "attempts")[:CHUNK]:
+        changes: dict[str, datetime | None]
         if row["channel"] == EMAIL:
             state, error = FAILED, f"{INTERRUPTED}; not sent again, in case it arrived"
             changes = {"next_attempt_at": None}

@@ -7,8 +7,10 @@ Two formats (``AlertRule.webhook_format``):
 - ``signed``: Chartivo's own JSON, signed with the rule's secret in ``Chartivo-Signature``
   (``chartivo.alerts.signing``), for a program to read.
 
-Bodies hold the rule's name and figures as words and numbers, times, and a link to the
-dashboard: no customer, no Stripe object or its id, no e-mail address, no database id.
+Bodies hold the rule's name and figures as words and numbers, times, and the e-mail's link
+to the dashboard at the window (``email.dashboard_link``): no customer, no Stripe object
+or its id, no e-mail address (one in a rule's name or summary is cut to its domain, as in
+the e-mail), not the organisation's name (by default its first member's address).
 The reply is never read beyond its status: its text may quote what was sent, and nothing
 a receiver answers is shown or kept.
 """
@@ -21,16 +23,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import httpx
-from django.conf import settings
-from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
-from chartivo.alerts.models import FIRED, SIGNED, WINDOW_CHOICES, AlertDelivery, AlertEvent
+from chartivo.alerts.email import dashboard_link, window_words, without_addresses
+from chartivo.alerts.models import (
+    FIRED,
+    SIGNED,
+    WINDOW_CHOICES,
+    AlertDelivery,
+    AlertEvent,
+)
 from chartivo.alerts.signing import SIGNATURE_HEADER, signature_header
 from chartivo.charts.dashboard import HEADLINES
+from chartivo.metrics.periods import RangeError, parse_zone
 
 USER_AGENT = "Chartivo-Webhooks/1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -62,8 +70,8 @@ def metric_label(metric: str) -> str:
 
 def _zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return parse_zone(name)
+    except RangeError:
         return ZoneInfo("UTC")
 
 
@@ -72,17 +80,11 @@ def _iso(unix: int) -> str:
 
 
 def window_in_words(event: AlertEvent) -> str:
-    """ "Last 24 hours, 29 Nov 20:00 – 30 Nov 20:00 (Europe/Paris)": in the rule's zone."""
+    """The window's length and its times in the rule's zone, as the e-mail writes them:
+    "Last 24 hours, Sun 29 Nov 20:00 – Mon 30 Nov 2026 20:00 (Europe/Paris)"."""
     rule = event.rule
     zone = _zone(rule.time_zone)
-    start = datetime.fromtimestamp(event.window_start, zone)
-    end = datetime.fromtimestamp(event.window_end, zone)
-    when = f"{start.day} {start:%b %H:%M} – {end.day} {end:%b %H:%M} ({zone.key})"
-    return f"{_WINDOWS.get(rule.window, rule.window)}, {when}"
-
-
-def dashboard_link() -> str:
-    return f"{settings.SITE_URL}{reverse('home')}"
+    return f"{_WINDOWS.get(rule.window, rule.window)}, {window_words(event, zone)}"
 
 
 def _slack_escape(text: str) -> str:
@@ -95,12 +97,12 @@ def slack_body(event: AlertEvent) -> dict[str, Any]:
     fired = event.kind == FIRED
     mark = ":red_circle:" if fired else ":large_green_circle:"
     what = "fired" if fired else "recovered"
-    name = _slack_escape(rule.name)
+    name = _slack_escape(without_addresses(rule.name))
     figure = _slack_escape(
         f"{metric_label(rule.metric)}: {event.value} (expected {event.expected})"
     )
     window = _slack_escape(window_in_words(event))
-    link = dashboard_link()
+    link = dashboard_link(event)
     text = f"{mark} Alert {what}: *{name}*\n{figure}\n{window}\n<{link}|Open the dashboard>"
     return {
         "text": text,
@@ -137,7 +139,7 @@ def signed_body(event: AlertEvent, idempotency_id: str) -> dict[str, Any]:
         "type": f"alert.{event.kind}",
         "created": event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "rule": {
-            "name": rule.name,
+            "name": without_addresses(rule.name),
             "metric": rule.metric,
             "metric_label": metric_label(rule.metric),
             "condition": rule.get_condition_display(),
@@ -145,13 +147,13 @@ def signed_body(event: AlertEvent, idempotency_id: str) -> dict[str, Any]:
         },
         "value": event.value,
         "expected": event.expected,
-        "summary": event.summary,
+        "summary": without_addresses(event.summary),
         "window": {
             "start": _iso(event.window_start),
             "end": _iso(event.window_end),
             "in_words": window_in_words(event),
         },
-        "link": dashboard_link(),
+        "link": dashboard_link(event),
     }
 
 
@@ -200,7 +202,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
             status = response.status_code  # the body is never read
     except httpx.TimeoutException:
         return Answer(None, "timed out")
-    except (httpx.HTTPError, OSError, ValueError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as error:
         return Answer(None, type(error).__name__)
     if 200 <= status < 300:
         return Answer(status)

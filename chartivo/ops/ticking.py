@@ -13,6 +13,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+from django.db import close_old_connections
+
 
 def tick_forever(
     stop: threading.Event,
@@ -26,8 +28,6 @@ def tick_forever(
     """Calls ``tick`` every ``seconds`` until ``stop`` is set. When it queued something,
     logs "<name>.queued" with the number in field ``counted``; when it failed,
     "<name>.tick_failed" with the traceback."""
-    from django.db import close_old_connections
-
     while not stop.wait(seconds):
         try:
             close_old_connections()
