@@ -7,8 +7,9 @@ the same weekday for 24 hours, the weeks before for 7 days. Only weeks the store
 fully covers count; fewer than ``FEWEST_WEEKS`` and the rule makes no judgement ("not
 enough history"). The range is the median of those weeks ± ``WIDTH`` robust spreads, the
 spread being the median absolute deviation scaled to a standard deviation (× 1.4826),
-never less than a floor: counts vary by about their square root even when the past weeks
-were all alike, and a range of zero width would call every small change unusual.
+never less than a floor: counts vary by about their square root and a rate of n charges by
+its binomial spread even when the past weeks were all alike, and a range of zero width
+would call every small change unusual.
 """
 
 from __future__ import annotations
@@ -60,21 +61,27 @@ class Band:
         return self.low <= float(value) <= self.high
 
 
-def _floor(headline: Headline, centre: float, currency: str) -> float:
+def _floor(headline: Headline, centre: float, currency: str, denominator: int) -> float:
     relative = RELATIVE_FLOOR * abs(centre)
     if headline.kind == "count":
         return max(1.0, math.sqrt(abs(centre)), relative)
     if headline.kind == "amount":
         return max(float(10 ** minor_unit_exponent(currency.lower())), relative)
-    return max(RATE_FLOOR, relative)
+    # A rate of few charges is coarse (1 failure in 5 is 20%): its binomial spread.
+    share = min(max(centre, 1 / max(denominator, 1)), 1.0)
+    binomial = math.sqrt(share * (1 - share) / max(denominator, 1))
+    return max(RATE_FLOOR, relative, binomial)
 
 
-def band_of(headline: Headline, history: list[Fraction], currency: str) -> Band | None:
-    """The usual range from the weeks before (None: too few of them)."""
+def band_of(
+    headline: Headline, history: list[Fraction], currency: str, denominator: int = 0
+) -> Band | None:
+    """The usual range from the weeks before (None: too few of them); ``denominator`` is
+    the number of charges a rate of the current window is made of."""
     if len(history) < FEWEST_WEEKS:
         return None
     values = [float(v) for v in history]
     centre = median(values)
     spread = MAD_TO_SIGMA * median(abs(v - centre) for v in values)
-    spread = max(spread, _floor(headline, centre, currency))
+    spread = max(spread, _floor(headline, centre, currency, denominator))
     return Band(max(0.0, centre - WIDTH * spread), centre + WIDTH * spread, len(values))

@@ -192,7 +192,9 @@ def _unusual(
 ) -> Judgement:
     history = [headline_value(headline, sums.get(w, {}), currency) for w in windows.history]
     known = [v for v in history if v is not None]
-    band = anomaly.band_of(headline, known, currency)
+    current = sums.get(windows.current, {})
+    charges = sum(v for (q, _), v in current.items() if q in headline.denominator)
+    band = anomaly.band_of(headline, known, currency, charges)
     if band is None:
         return Judgement(
             NO_HISTORY,
