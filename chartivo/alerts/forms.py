@@ -84,7 +84,9 @@ class RuleForm(forms.Form):
     def __init__(self, *args: Any, connections: list[StripeConnection], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connections = connections
-        self.fields["account"].choices = account_choices(connections)
+        account = self.fields["account"]
+        assert isinstance(account, forms.ChoiceField)
+        account.choices = account_choices(connections)
 
     def clean_currency(self) -> str:
         code = str(self.cleaned_data.get("currency") or "").strip().lower()
@@ -154,6 +156,12 @@ class RuleForm(forms.Form):
         rule.enabled = bool(data.get("enabled"))
 
 
+def plain(value: Decimal) -> str:
+    """A stored threshold as people write it: "500", "0.75" (never "5E+2")."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def initial_of(rule: AlertRule) -> dict[str, Any]:
     return {
         "name": rule.name,
@@ -161,7 +169,7 @@ def initial_of(rule: AlertRule) -> dict[str, Any]:
         "account": str(rule.connection_id or ALL),
         "currency": rule.currency.upper(),
         "condition": rule.condition,
-        "threshold": rule.threshold.normalize() if rule.threshold is not None else None,
+        "threshold": plain(rule.threshold) if rule.threshold is not None else None,
         "window": rule.window,
         "time_zone": rule.time_zone,
         "notify_email": rule.notify_email,
@@ -177,7 +185,7 @@ def describe(rule: AlertRule) -> str:
     headline = HEADLINE_BY_KEY.get(rule.metric)
     label = headline.label if headline else rule.metric
     words = WINDOW_WORDS.get(rule.window, rule.window)
-    threshold = rule.threshold.normalize() if rule.threshold is not None else None
+    threshold = plain(rule.threshold) if rule.threshold is not None else None
     if rule.condition == UNUSUAL:
         return f"{label} over {words} is unusual for the weekday and hour"
     if rule.condition in (RISES, FALLS):
