@@ -115,7 +115,7 @@ def threshold_in_unit(headline: Headline, threshold: Fraction, currency: str) ->
     """A rule's threshold as people write it (major units, a count, a percent) in the
     figure's own unit (minor units, a count, a fraction)."""
     if headline.kind == "amount":
-        return threshold * 10 ** minor_unit_exponent(currency.lower())
+        return threshold * Fraction(10 ** minor_unit_exponent(currency.lower()))
     if headline.kind == "rate":
         return threshold / 100
     return threshold

@@ -6,6 +6,7 @@ message's one-click link, with nothing else changed."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -100,12 +101,8 @@ def test_the_form_explains_what_is_missing_and_saves_a_rule(owner: Any) -> None:
     saved = client.post("/alerts/new/", _form())
     rule = AlertRule.objects.get()
     assert saved["Location"] == f"/alerts/{rule.pk}/"
-    assert (rule.metric, rule.currency, rule.threshold, rule.connection_id) == (
-        "refunds",
-        "usd",
-        500,
-        None,
-    )
+    assert (rule.metric, rule.currency, rule.connection_id) == ("refunds", "usd", None)
+    assert rule.threshold == Decimal("500")
     page = client.get(saved["Location"]).content.decode()
     assert "Refunds over the last 24 hours is above 500 USD" in page
     assert "Waiting for the next sync" in page
@@ -129,7 +126,7 @@ def test_a_signed_webhook_secret_is_shown_to_a_manager_who_asks_and_can_be_rotat
     page = client.get(f"/alerts/{rule.pk}/").content.decode()
     assert SECRET.search(page) is None and "Reveal signing secret" in page
     revealed = client.post(f"/alerts/{rule.pk}/secret/", {"action": "reveal"})
-    assert revealed["Cache-Control"] == "no-store"
+    assert "no-store" in revealed["Cache-Control"]
     assert SECRET.findall(revealed.content.decode()) == [secret]
     rotated = client.post(f"/alerts/{rule.pk}/secret/", {"action": "rotate"})
     rule.refresh_from_db()
@@ -186,4 +183,5 @@ def test_a_ready_made_rule_needs_a_stripe_account(owner: Any, stripe_api: Any) -
     response = client.post("/alerts/ready-made/", {"preset": "mastercard_disputes"})
     rule = AlertRule.objects.get()
     assert response["Location"] == f"/alerts/{rule.pk}/"
-    assert (rule.metric, rule.condition, rule.threshold) == ("dispute_rate", "above", 1.25)
+    assert (rule.metric, rule.condition) == ("dispute_rate", "above")
+    assert rule.threshold == Decimal("1.25")

@@ -48,9 +48,11 @@ def test_the_visa_dispute_rule_fires_when_disputes_are_opened(
     assert (rule.metric, rule.window, rule.connection_id) == ("dispute_rate", "month", None)
     refresh(connection)
     rule.refresh_from_db()
+    cut = rule.evaluated_cut
+    assert cut is not None
     last_30_days = (
-        datetime.fromtimestamp(rule.evaluated_cut - 30 * 86_400, UTC),
-        datetime.fromtimestamp(rule.evaluated_cut, UTC),
+        datetime.fromtimestamp(cut - 30 * 86_400, UTC),
+        datetime.fromtimestamp(cut, UTC),
     )
     before = figures(snapshot(stripe_api, account), last_30_days)
     dispute_rate = rate("Dispute rate", before)

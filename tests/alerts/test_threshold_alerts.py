@@ -60,7 +60,7 @@ def test_a_refund_rate_rule_fires_once_stays_quiet_and_recovers_when_charges_com
     outsider = User.objects.create_user("outsider@example.com", "a long password 1")
     home_organisation(outsider)  # an organisation of their own, with no rule
 
-    account, connection = connected(owner, stripe_api, seed="alert-refund-rate", charges=600)
+    account, connection = connected(owner, stripe_api, seed="alert-refund-rate", charges=300)
     week = (next_quarter() - timedelta(days=7), next_quarter())
     so_far = figures(snapshot(stripe_api, account), week)
     week_rate = rate("Refund rate", so_far)
