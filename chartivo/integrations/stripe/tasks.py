@@ -78,10 +78,13 @@ def sync_connection(context: TaskContext, connection_id: int) -> None:
     to the back of the lower-priority ``backfill`` queue, so one huge account or a burst of
     first syncs never holds up the refreshes of the others.
     """
+    refresh_now(connection_id, queued_at=_queued_at(context))
+
+
+def refresh_now(connection_id: int, *, queued_at: datetime | None = None) -> None:
+    """What ``sync_connection`` does, in the calling thread (its task, and benchmarks)."""
     with _logged(connection_id):
-        report = run_sync(
-            connection_id, queued_at=_queued_at(context), payouts_to_check=reconcile.ON_REFRESH
-        )
+        report = run_sync(connection_id, queued_at=queued_at, payouts_to_check=reconcile.ON_REFRESH)
         _after(connection_id, report)
 
 
