@@ -33,9 +33,9 @@ class Received:
 
     @property
     def as_text(self) -> str:
-        """Everything the receiver got, to search."""
+        """What the request carried besides its address: headers and body, to search."""
         headers = "\n".join(f"{k}: {v}" for k, v in self.headers.items())
-        return f"POST {self.path}\n{headers}\n\n{self.body.decode(errors='replace')}"
+        return f"{headers}\n\n{self.body.decode(errors='replace')}"
 
 
 def valid_signature(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
