@@ -79,6 +79,12 @@ class AlertRule(models.Model):
     breached_at = models.DateTimeField(null=True, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
     evaluated_cut = models.BigIntegerField(null=True, blank=True)  # Unix s: window's end
+    # The last verdict, for the Alerts page: "breached", "ok", "no_history" (too few weeks
+    # to tell what is usual), "no_data" (a rate with nothing to divide by), "" (not yet).
+    last_status = models.CharField(max_length=12, blank=True)
+    last_value = models.CharField(max_length=64, blank=True)
+    last_expected = models.CharField(max_length=96, blank=True)
+    last_summary = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering: ClassVar = ["created_at", "pk"]

@@ -272,7 +272,7 @@ def compute(connection_id: ConnectionIds, dashboard: DashboardRange) -> Dashboar
     )
     figures = DashboardFigures(starts, previous={} if previous_window else None)
     for group in groups:
-        values = _values(group)
+        values = quantity_values(group)
         if not any(values):
             continue
         currency = group.currency
@@ -301,8 +301,9 @@ def _counts(quantity: Quantity, group: Totals) -> bool:
     return group.dim1 not in quantity.dim1_not_in
 
 
-def _values(group: Totals) -> tuple[int, ...]:
-    """What one group adds to each quantity (0 where the quantity does not count it)."""
+def quantity_values(group: Totals) -> tuple[int, ...]:
+    """What one group adds to each quantity (0 where the quantity does not count it); alert
+    rules read their figures through it too (``chartivo.alerts.figures``)."""
     return tuple(
         SIGNS[i] * group.columns[q.column] if _counts(q, group) else 0
         for i, q in enumerate(QUANTITIES)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chartivo.accounts.models import User
 from chartivo.charts.models import Chart
+from chartivo.charts.warm import after_sync
 from chartivo.integrations.stripe.connect import connect
 from chartivo.integrations.stripe.models import StripeConnection
 from tests.conftest import run_worker
@@ -161,3 +162,25 @@ def test_after_each_sync_the_worker_computes_home_so_no_view_of_it_reads_aggrega
     # A range Home was never shown at is computed at its first view, and kept.
     assert _reads_aggregates(owner_client, "/?range=last_30_days")
     assert not _reads_aggregates(owner_client, "/?range=last_30_days")
+
+
+def test_a_refresh_that_finds_nothing_new_does_not_warm_home_again(
+    owner: User, owner_client: Client, account: Any, stripe_api: Any, settings: Any, redis_url: str
+) -> None:
+    settings.REDIS_URL = redis_url
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    connection = connect(owner, account.keys["restricted"])
+    Chart.objects.create(
+        owner=owner, name="Charges", metric="charges", measure="count", range_preset="dashboard"
+    )
+    run_worker()
+    with CaptureQueriesContext(database) as queries:
+        assert after_sync(connection.pk) == 0, "Home was computed again with nothing new"
+    assert not any("charts_" in query["sql"] for query in queries)
+    assert not _reads_aggregates(owner_client, "/"), "Home's figures were not kept"
+
+    # What a sync that changed the aggregates records.
+    StripeConnection.objects.filter(pk=connection.pk).update(figures_changed_at=timezone.now())
+    assert after_sync(connection.pk) == 1, "new figures were not warmed"

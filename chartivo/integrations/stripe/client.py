@@ -13,6 +13,7 @@ key (the SDK's own messages carry a partly masked one).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import ssl
 from collections.abc import Mapping
@@ -126,6 +127,14 @@ class TimedOutError(stripe.APIConnectionError):
     """A request Stripe did not answer within ``CHARTIVO_STRIPE_TIMEOUT_SECONDS``."""
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for the process, with the SDK's CA bundle. Loading the bundle costs
+    more CPU than the two requests of a quiet refresh; a context is safe to share between
+    clients and threads once made, so every session reuses this one."""
+    return ssl.create_default_context(cafile=stripe.ca_bundle_path)
+
+
 class _PooledHTTPClient(stripe.HTTPClient):
     """An HTTP client for the SDK (its documented ``http_client=`` hook) with a pool as large
     as the requests Chartivo keeps in flight.
@@ -140,7 +149,7 @@ class _PooledHTTPClient(stripe.HTTPClient):
     def __init__(self, *, timeout: float, max_connections: int) -> None:
         super().__init__()
         self._pool = httpx.AsyncClient(
-            verify=ssl.create_default_context(cafile=stripe.ca_bundle_path),
+            verify=_tls_context(),
             timeout=timeout,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections

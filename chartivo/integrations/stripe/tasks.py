@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 from django_tasks import TaskContext, task
 
+from chartivo.alerts.evaluate import after_sync as evaluate_alerts
 from chartivo.charts.warm import after_sync
 from chartivo.integrations.stripe.sync import reconcile
 from chartivo.integrations.stripe.sync.engine import RunReport, run_sync
@@ -46,6 +47,7 @@ def sync_finished(connection_id: int) -> None:
     a first sync, or a refresh), with its aggregates committed: the one place for work
     that follows a successful sync."""
     after_sync(connection_id)  # Home's figures computed now, not at its first view
+    evaluate_alerts(connection_id)  # the organisation's alert rules, on the new figures
 
 
 def _after(connection_id: int, report: RunReport | None) -> None:
@@ -76,10 +78,13 @@ def sync_connection(context: TaskContext, connection_id: int) -> None:
     to the back of the lower-priority ``backfill`` queue, so one huge account or a burst of
     first syncs never holds up the refreshes of the others.
     """
+    refresh_now(connection_id, queued_at=_queued_at(context))
+
+
+def refresh_now(connection_id: int, *, queued_at: datetime | None = None) -> None:
+    """What ``sync_connection`` does, in the calling thread (its task, and benchmarks)."""
     with _logged(connection_id):
-        report = run_sync(
-            connection_id, queued_at=_queued_at(context), payouts_to_check=reconcile.ON_REFRESH
-        )
+        report = run_sync(connection_id, queued_at=queued_at, payouts_to_check=reconcile.ON_REFRESH)
         _after(connection_id, report)
 
 

@@ -1,0 +1,227 @@
+"""What a rule asks of its figures, and its verdict in words.
+
+A rule needs its own window (the rolling hour, 24 hours, 7 or 30 days ending at the last
+complete 15 minutes), for "rises"/"falls" the window just before, for "unusual" the same
+window in the weeks before (``anomaly``). ``windows_of`` lists them, ``judge`` gives the
+verdict from their sums: breached, OK, or no judgement (a rate without a denominator, a
+change from nothing, too little history), with the value and what was expected in words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from chartivo.alerts import anomaly
+from chartivo.alerts.figures import (
+    HEADLINE_BY_KEY,
+    Sums,
+    headline_value,
+    in_words,
+    threshold_in_unit,
+)
+from chartivo.alerts.models import (
+    ABOVE,
+    BELOW,
+    DAY,
+    FALLS,
+    HOUR,
+    MONTH,
+    RISES,
+    UNUSUAL,
+    WEEK,
+    AlertRule,
+)
+from chartivo.charts.dashboard import Headline
+from chartivo.metrics.periods import RangeError, parse_zone
+from chartivo.metrics.queries import Window
+
+WINDOW_SECONDS = {HOUR: 3600, DAY: 86400, WEEK: 7 * 86400, MONTH: 30 * 86400}
+WINDOW_WORDS = {
+    HOUR: "the last hour",
+    DAY: "the last 24 hours",
+    WEEK: "the last 7 days",
+    MONTH: "the last 30 days",
+}
+BEFORE_WORDS = {
+    HOUR: "the hour before",
+    DAY: "the 24 hours before",
+    WEEK: "the 7 days before",
+    MONTH: "the 30 days before",
+}
+# Windows an unusual value can be judged over: a month has no weekday.
+UNUSUAL_WINDOWS = (HOUR, DAY, WEEK)
+
+BREACHED, OK, NO_HISTORY, NO_DATA = "breached", "ok", "no_history", "no_data"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    status: str  # BREACHED, OK, NO_HISTORY or NO_DATA
+    value: str = ""  # the figure in words
+    expected: str = ""  # the rule's bounds in words: what an OK figure is
+    summary: str = ""  # one sentence, aggregates only
+
+
+def zone_of(rule: AlertRule) -> ZoneInfo:
+    try:
+        return parse_zone(rule.time_zone)
+    except RangeError:
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class RuleWindows:
+    current: Window
+    before: Window | None = None
+    history: tuple[Window, ...] = ()
+
+
+def windows_of(rule: AlertRule, cut: int, oldest: int) -> RuleWindows:
+    """The windows ``rule`` reads when the figures are complete up to ``cut``; history
+    older than ``oldest`` (Unix seconds) is not kept."""
+    width = WINDOW_SECONDS[rule.window]
+    current = Window(cut - width, cut)
+    if rule.condition in (RISES, FALLS):
+        return RuleWindows(current, before=Window(cut - 2 * width, cut - width))
+    if rule.condition == UNUSUAL:
+        history = anomaly.history_windows(current, zone_of(rule), oldest)
+        return RuleWindows(current, history=tuple(history))
+    return RuleWindows(current)
+
+
+def _percent_words(value: Fraction) -> str:
+    return f"{float(value):,.0f}%" if value.denominator == 1 else f"{float(value):,.1f}%"
+
+
+def judge(rule: AlertRule, windows: RuleWindows, sums: dict[Window, Sums]) -> Judgement:
+    headline = HEADLINE_BY_KEY.get(rule.metric)
+    if headline is None:
+        return Judgement(NO_DATA, summary="This figure no longer exists: edit the rule.")
+    currency = rule.currency or "usd"
+    value = headline_value(headline, sums.get(windows.current, {}), currency)
+    where = WINDOW_WORDS[rule.window]
+    if value is None:
+        return Judgement(
+            NO_DATA, summary=f"No {headline.label.lower()} over {where}: no charge to divide by."
+        )
+    shown = in_words(headline, value, currency)
+    label = f"{headline.label} over {where}"
+    if rule.condition in (ABOVE, BELOW):
+        return _threshold(rule, headline, value, shown, label, currency)
+    if rule.condition in (RISES, FALLS):
+        return _change(rule, headline, value, shown, label, windows, sums, currency)
+    return _unusual(rule, headline, value, shown, label, windows, sums, currency)
+
+
+def _threshold(
+    rule: AlertRule, headline: Headline, value: Fraction, shown: str, label: str, currency: str
+) -> Judgement:
+    assert rule.threshold is not None
+    limit = threshold_in_unit(headline, Fraction(rule.threshold), currency)
+    limit_shown = in_words(headline, limit, currency)
+    if rule.condition == ABOVE:
+        breached, expected = value > limit, f"{limit_shown} or less"
+        side = "above"
+    else:
+        breached, expected = value < limit, f"{limit_shown} or more"
+        side = "below"
+    if breached:
+        summary = f"{label} is {shown}, {side} the rule's {limit_shown}."
+    else:
+        summary = f"{label} is {shown}: {expected}, as the rule asks."
+    return Judgement(BREACHED if breached else OK, shown, expected, summary)
+
+
+def _change(
+    rule: AlertRule,
+    headline: Headline,
+    value: Fraction,
+    shown: str,
+    label: str,
+    windows: RuleWindows,
+    sums: dict[Window, Sums],
+    currency: str,
+) -> Judgement:
+    assert windows.before is not None
+    assert rule.threshold is not None
+    before = headline_value(headline, sums.get(windows.before, {}), currency)
+    then = BEFORE_WORDS[rule.window]
+    if not before:
+        return Judgement(
+            NO_DATA, shown, summary=f"{label} is {shown}; nothing to compare with in {then}."
+        )
+    before_shown = in_words(headline, before, currency)
+    change = (value - before) / before * 100
+    limit = Fraction(rule.threshold)
+    rises = rule.condition == RISES
+    breached = change > limit if rises else change < -limit
+    verb = "rose" if change > 0 else "fell"
+    moved = f"{verb} {_percent_words(abs(change))} against {then} ({before_shown} → {shown})"
+    direction = "a rise" if rises else "a fall"
+    expected = f"{direction} of at most {_percent_words(limit)} from {before_shown}"
+    if breached:
+        summary = f"{label} {moved}: more than the rule's {_percent_words(limit)}."
+    else:
+        summary = f"{label} {moved}: within the rule's {_percent_words(limit)}."
+    return Judgement(BREACHED if breached else OK, shown, expected[:96], summary[:300])
+
+
+def _usual_when(rule: AlertRule, window: Window, zone: ZoneInfo) -> str:
+    start = datetime.fromtimestamp(window.lo, UTC).astimezone(zone)
+    end = datetime.fromtimestamp(window.hi, UTC).astimezone(zone)
+    if rule.window == HOUR:
+        return f"{end:%A}s {start:%H:%M}–{end:%H:%M}"
+    if rule.window == DAY:
+        return f"the 24 hours to {end:%A} {end:%H:%M}"
+    return f"the 7 days to {end:%A} {end:%H:%M}"
+
+
+def _unusual(
+    rule: AlertRule,
+    headline: Headline,
+    value: Fraction,
+    shown: str,
+    label: str,
+    windows: RuleWindows,
+    sums: dict[Window, Sums],
+    currency: str,
+) -> Judgement:
+    history = [headline_value(headline, sums.get(w, {}), currency) for w in windows.history]
+    known = [v for v in history if v is not None]
+    current = sums.get(windows.current, {})
+    charges = sum(v for (q, _), v in current.items() if q in headline.denominator)
+    band = anomaly.band_of(headline, known, currency, charges)
+    if band is None:
+        return Judgement(
+            NO_HISTORY,
+            shown,
+            summary=(
+                f"{label} is {shown}. Not enough history to tell what is usual yet: it takes "
+                f"{anomaly.FEWEST_WEEKS} weeks of the same weekday and hour."
+            ),
+        )
+    low, high = _band_words(headline, band, currency)
+    when = _usual_when(rule, windows.current, zone_of(rule))
+    expected = f"between {low} and {high}, usual for {when}"[:96]
+    weeks = f"the previous {band.weeks} weeks"
+    if band.holds(value):
+        summary = f"{label} is {shown}, within its usual {low} to {high} ({when}, {weeks})."
+        return Judgement(OK, shown, expected, summary[:300])
+    side = "above" if float(value) > band.high else "below"
+    summary = (
+        f"{label} is {shown}, unusually {'high' if side == 'above' else 'low'}: {side} its "
+        f"usual {low} to {high} for {when} over {weeks}."
+    )
+    return Judgement(BREACHED, shown, expected, summary[:300])
+
+
+def _band_words(headline: Headline, band: anomaly.Band, currency: str) -> tuple[str, str]:
+    if headline.kind == "count":  # whole charges: the counts the range allows
+        return str(math.ceil(band.low)), str(math.floor(band.high))
+    low = Fraction(band.low).limit_denominator(10**6)
+    high = Fraction(band.high).limit_denominator(10**6)
+    return in_words(headline, low, currency), in_words(headline, high, currency)

@@ -1,0 +1,74 @@
+"""The Alerts page as a merchant uses it, by keyboard and at phone width: a ready-made rule
+added in one click, the sync judging it, a rule of their own added through the form (its
+errors read out), the state of each rule in words. ``CHARTIVO_UPDATE_DOCS=1`` writes
+docs/alerts-desktop.png, the README's screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.alerts.rules_support import refresh
+from tests.browser.conftest import UPDATE_DOCS, Browsing
+from tests.browser.guide import Guide
+from tests.browser.secret import Secret
+
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_phone(
+    browsing: Browsing, stripe_keys: dict[str, Secret]
+) -> None:
+    guide = Guide(browsing)
+    page = browsing.page
+    guide.sign_up("annie@example.com")
+    guide.open_integrations()
+    guide.save_key(browsing.never_show(stripe_keys["restricted"]), shot="key saved")
+    browsing.run_worker()
+
+    guide.open_profile_menu()
+    page.get_by_role("link", name="Alerts", exact=True).click()
+    expect(page.get_by_role("heading", name="Alerts", level=1)).to_be_visible()
+    expect(page.get_by_text("E-mail is off on this server")).to_be_visible()
+    for name in (
+        "Dispute rate approaching Visa's 0.9%",
+        "A day with no successful charge",
+        "Failed-payment spike",
+    ):
+        page.get_by_role("button", name=f"Add the rule “{name}”").click()
+        expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+        page.get_by_role("link", name="← Alerts").click()
+
+    # A rule of one's own, by keyboard: the form says what is missing.
+    page.get_by_role("link", name="Add a rule").click()
+    page.get_by_label("Name", exact=True).fill("Big refund day")
+    page.get_by_label("Figure", exact=True).select_option(label="Refunds")
+    page.get_by_label("Value", exact=True).fill("500")
+    page.get_by_label("Value", exact=True).press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="Choose the currency")).to_be_visible()
+    page.get_by_label("Currency (for amounts)", exact=True).fill("usd")
+    page.get_by_role("button", name="Add rule").press("Enter")
+    expect(page.get_by_role("heading", name="Big refund day", level=1)).to_be_visible()
+
+    # The next refresh judges them all.
+    with browsing.loop.paused():
+        from chartivo.integrations.stripe.models import StripeConnection
+
+        refresh(StripeConnection.objects.get())
+    page.get_by_role("link", name="← Alerts").click()
+    rules = page.locator("#alert-rules > li")
+    expect(rules).to_have_count(4)
+    for rule in rules.all():
+        expect(rule.locator(".alert-state")).not_to_have_text("Waiting for the next sync")
+
+    for width, name in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        assert page.evaluate(_OVERFLOW) <= 0, f"the Alerts page runs off the side at {width} px"
+        browsing.shots.take(f"alerts {name}")
+        if UPDATE_DOCS and name == "desktop":
+            (DOCS / "alerts-desktop.png").write_bytes(page.screenshot(full_page=True))
