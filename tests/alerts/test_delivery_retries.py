@@ -198,3 +198,24 @@ def test_a_delivery_lost_from_the_queue_is_queued_again_and_sent_once(owner: Any
     assert (lost.state, lost.attempts) == (SENT, 1)
     assert len(receiver.received) == 1
     assert AlertDelivery.objects.filter(state=QUEUED).count() == 0
+
+
+def test_a_webhook_to_a_private_address_fails_at_once_unless_the_operator_allows_it(
+    owner: Any, settings: Any
+) -> None:
+    settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = False  # production's default
+    with WebhookReceiver() as receiver:
+        local, _ = webhook_rule(owner, receiver.url, name="This machine")
+        by_name, _ = webhook_rule(owner, receiver.url.replace("127.0.0.1", "localhost"))
+        metadata, _ = webhook_rule(owner, "http://169.254.169.254/latest", name="Metadata")
+        for rule in (local, by_name, metadata):
+            queue_event(event_of(rule))
+        run_alert_queue()
+        assert receiver.received == []
+        assert set(AlertDelivery.objects.values_list("state", "attempts", "last_error")) == {
+            (FAILED, 1, "the address is on a private network")
+        }
+        settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = True  # CHARTIVO_WEBHOOKS_TO_PRIVATE_ADDRESSES=1
+        queue_event(event_of(local))
+        run_alert_queue()
+    assert len(receiver.received) == 1
