@@ -202,9 +202,9 @@ def _on_private_network(url: str) -> bool:
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     """POSTs ``body`` to ``url`` once. Redirects are not followed (the address a user gave
     is the only one a body goes to), nor is an address on a private network unless the
-    operator allows it (``WEBHOOKS_TO_PRIVATE_ADDRESSES``); any 2xx is accepted. What goes wrong is named by its
-    kind only: an exception's text can hold the address, whose path is a Slack webhook's
-    secret."""
+    operator allows it (``WEBHOOKS_TO_PRIVATE_ADDRESSES``); any 2xx is accepted. What goes
+    wrong is named by its kind only: an exception's text can hold the address, whose path
+    is a Slack webhook's secret."""
     if not usable_address(url):
         return Answer(None, "not an http or https address", final=True)
     try:

@@ -1,8 +1,9 @@
 """Alert webhooks carry aggregates and links only: after a real sync, rules fired by the
 evaluation on the account's figures and real deliveries (Slack and signed, through
 failures and retries, to a real receiver), no webhook body or header holds the Stripe
-key, a customer's detail, a Stripe object id or an e-mail address; and the signing secret, the Slack address's secret path and the key appear in no log
-line, test output, task queue or stored row (the secret is kept sealed).
+key, a customer's detail, a Stripe object id or an e-mail address; and the signing
+secret, the Slack address's secret path and the key appear in no log line, test output,
+task queue or stored row (the secret is kept sealed).
 
 Values to look for are taken from the account's very objects, listed through the SDK; a
 failure says where and how many, never the text around it (``tests/security/conftest.py``).
