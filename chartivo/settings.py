@@ -221,6 +221,9 @@ EMAIL_TIMEOUT = 10
 # Digests' links go to the app's public address (default: the first trusted origin, or here).
 _site = (CSRF_TRUSTED_ORIGINS or ["http://localhost:8000"])[0]
 SITE_URL = env_url("CHARTIVO_SITE_URL", _site, schemes=("https", "http")).rstrip("/")
+# Alert webhooks to loopback, private or link-local addresses (a cloud's metadata service,
+# the machine's own Redis) are refused unless allowed: on in debug (the demo's catcher).
+WEBHOOKS_TO_PRIVATE_ADDRESSES = env_bool("CHARTIVO_WEBHOOKS_TO_PRIVATE_ADDRESSES", DEBUG)
 if _email is not None:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _email.host

@@ -23,6 +23,8 @@ os.environ.setdefault(
 os.environ.setdefault("CHARTIVO_HTTPS", "0")
 os.environ.setdefault("CHARTIVO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("CHARTIVO_LOG_FORMAT", "text")
+# The tests' webhook receivers listen on loopback (one test turns the guard back on).
+os.environ.setdefault("CHARTIVO_WEBHOOKS_TO_PRIVATE_ADDRESSES", "1")
 # The first process of a run (pytest's controller) names the run and its state folder;
 # pytest-xdist's workers and the worker and web processes that tests start inherit both
 # through the environment. tests/conftest.py makes the folder and removes it at the end.

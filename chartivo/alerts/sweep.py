@@ -88,7 +88,7 @@ def _interrupted(now: datetime) -> int:
             DeliveryAttempt.objects.create(
                 delivery_id=row["pk"],
                 number=row["attempts"],
-                started_at=row["claimed_at"],
+                started_at=row["claimed_at"] or now,  # set: the filter requires it
                 outcome=DeliveryAttempt.INTERRUPTED,
                 error=error,
             )

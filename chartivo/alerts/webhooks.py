@@ -17,7 +17,9 @@ a receiver answers is shown or kept.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
+from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from chartivo.alerts.email import dashboard_link, window_words, without_addresses
@@ -45,6 +48,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Each of connect, write, read and pool: a receiver that hangs holds a worker slot for
 # seconds, never minutes; a slow one is tried again later (``delivery.retry_delay``).
 TIMEOUT = httpx.Timeout(10.0)
+PRIVATE = "the address is on a private network"
 _LABELS = {headline.key: headline.label for headline in HEADLINES}
 _WINDOWS = dict(WINDOW_CHOICES)
 
@@ -187,13 +191,27 @@ def usable_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _on_private_network(url: str) -> bool:
+    """Whether the address's host is, or resolves to, an address that is not public."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    found = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    return any(not ipaddress.ip_address(str(info[4][0])).is_global for info in found)
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     """POSTs ``body`` to ``url`` once. Redirects are not followed (the address a user gave
-    is the only one a body goes to); any 2xx is accepted. What goes wrong is named by its
+    is the only one a body goes to), nor is an address on a private network unless the
+    operator allows it (``WEBHOOKS_TO_PRIVATE_ADDRESSES``); any 2xx is accepted. What goes wrong is named by its
     kind only: an exception's text can hold the address, whose path is a Slack webhook's
     secret."""
     if not usable_address(url):
         return Answer(None, "not an http or https address", final=True)
+    try:
+        if not settings.WEBHOOKS_TO_PRIVATE_ADDRESSES and _on_private_network(url):
+            return Answer(None, PRIVATE, final=True)
+    except (OSError, ValueError) as error:  # the name does not resolve (yet): try again
+        return Answer(None, type(error).__name__)
     try:
         with (
             httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client,

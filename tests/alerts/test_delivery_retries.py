@@ -69,14 +69,14 @@ def test_a_receiver_that_fails_twice_gets_the_alert_on_the_third_try(owner: Any)
         sweep.tick(delivery.next_attempt_at)
         run_alert_queue()
 
-    delivery.refresh_from_db()
-    assert (delivery.state, delivery.attempts, delivery.last_error) == (SENT, 3, "")
-    assert delivery.next_attempt_at is None and delivery.sent_at is not None
+    delivered = AlertDelivery.objects.get(pk=delivery.pk)  # read afresh, as the page does
+    assert (delivered.state, delivered.attempts, delivered.last_error) == (SENT, 3, "")
+    assert delivered.next_attempt_at is None and delivered.sent_at is not None
     assert [r.answered for r in receiver.received] == [500, 500, 200]
     # The same body each time, with the same id: a receiver can tell a retry from news.
     assert len({r.body for r in receiver.received}) == 1
     assert len({r.headers["Idempotency-Key"] for r in receiver.received}) == 1
-    log = [(a.number, a.outcome, a.http_status, a.error) for a in delivery.attempt_log.all()]
+    log = [(a.number, a.outcome, a.http_status, a.error) for a in delivered.attempt_log.all()]
     assert log == [
         (1, "failed", 500, "HTTP 500"),
         (2, "failed", 500, "HTTP 500"),
@@ -198,3 +198,24 @@ def test_a_delivery_lost_from_the_queue_is_queued_again_and_sent_once(owner: Any
     assert (lost.state, lost.attempts) == (SENT, 1)
     assert len(receiver.received) == 1
     assert AlertDelivery.objects.filter(state=QUEUED).count() == 0
+
+
+def test_a_webhook_to_a_private_address_fails_at_once_unless_the_operator_allows_it(
+    owner: Any, settings: Any
+) -> None:
+    settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = False  # production's default
+    with WebhookReceiver() as receiver:
+        local, _ = webhook_rule(owner, receiver.url, name="This machine")
+        by_name, _ = webhook_rule(owner, receiver.url.replace("127.0.0.1", "localhost"))
+        metadata, _ = webhook_rule(owner, "http://169.254.169.254/latest", name="Metadata")
+        for rule in (local, by_name, metadata):
+            queue_event(event_of(rule))
+        run_alert_queue()
+        assert receiver.received == []
+        assert set(AlertDelivery.objects.values_list("state", "attempts", "last_error")) == {
+            (FAILED, 1, "the address is on a private network")
+        }
+        settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = True  # CHARTIVO_WEBHOOKS_TO_PRIVATE_ADDRESSES=1
+        queue_event(event_of(local))
+        run_alert_queue()
+    assert len(receiver.received) == 1

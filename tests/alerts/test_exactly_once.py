@@ -78,7 +78,9 @@ def test_two_rq_workers_send_each_event_exactly_once(
 ) -> None:
     use_rq(settings, redis_url)
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
-    environment = rq_worker_environment(redis_url, **mail.environment())
+    # One task runner each: the work takes a second, and a child slot still starting when
+    # SIGTERM comes can outlast ``stop``'s 30 s (seen once on a busy machine).
+    environment = rq_worker_environment(redis_url, CHARTIVO_WORKER_SLOTS="1", **mail.environment())
     with WebhookReceiver() as receiver:
         expected = _events_told_twice(receiver)
         with (

@@ -1,7 +1,7 @@
-"""Alert webhooks carry aggregates and links only: after a real sync and real deliveries
-(Slack and signed, through failures and retries, to a real receiver), no webhook body or
-header holds the Stripe key, a customer's detail, a Stripe object id or an e-mail address;
-and the signing secret, the Slack address's secret path and the key appear in no log
+"""Alert webhooks carry aggregates and links only: after a real sync, rules fired by the
+evaluation on the account's figures and real deliveries (Slack and signed, through
+failures and retries, to a real receiver), no webhook body or header holds the Stripe
+key, a customer's detail, a Stripe object id or an e-mail address; and the signing secret, the Slack address's secret path and the key appear in no log
 line, test output, task queue or stored row (the secret is kept sealed).
 
 Values to look for are taken from the account's very objects, listed through the SDK; a
@@ -11,18 +11,27 @@ failure says where and how many, never the text around it (``tests/security/conf
 from __future__ import annotations
 
 import re
-import time
+from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from chartivo.alerts import sweep
-from chartivo.alerts.delivery import queue_event
-from chartivo.alerts.models import RETRYING, SENT, AlertDelivery, AlertEvent, AlertRule
+from chartivo.alerts.evaluate import evaluate_connection
+from chartivo.alerts.models import (
+    FIRED,
+    RETRYING,
+    SENT,
+    WEEK,
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+)
 from chartivo.integrations.stripe.connect import connect
-from tests.alerts.delivery_rows import DAY_SECONDS, run_alert_queue, webhook_rule
+from tests.alerts.delivery_rows import run_alert_queue, webhook_rule
 from tests.conftest import run_worker
 from tests.security.conftest import LogCapture, leaks
 from tests.support.database import database_text
@@ -38,14 +47,9 @@ SLACK_PATH = "/services/T0CHARTIVO/B0ALERTS/q8Zr3xSlackPathSecret"
 GONE_PATH = "/services/T0CHARTIVO/B0GONE/unreachableSlackPathSecret"
 
 
-def _gross_last_day(snapshot: Any, now: int) -> tuple[str, int]:
-    """The largest currency's gross volume of the last 24 hours, from the objects."""
-    totals: dict[str, int] = {}
-    for charge in snapshot["charges"]:
-        if charge["status"] == "succeeded" and charge["created"] >= now - DAY_SECONDS:
-            totals[charge["currency"]] = totals.get(charge["currency"], 0) + charge["amount"]
-    currency = max(totals, key=lambda c: totals[c]) if totals else "usd"
-    return currency, totals.get(currency, 0)
+def _largest_currency(snapshot: Any) -> str:
+    """The currency most charges were made in."""
+    return Counter(str(c["currency"]) for c in snapshot["charges"]).most_common(1)[0][0]
 
 
 def test_no_webhook_body_holds_a_key_customer_object_id_or_address_and_no_log_a_secret(
@@ -72,34 +76,30 @@ def test_no_webhook_body_holds_a_key_customer_object_id_or_address_and_no_log_a_
     }
     assert customer_details and len(object_ids) > 100, "the account has nothing to leak"
 
-    now = int(time.time()) // 900 * 900
-    currency, amount = _gross_last_day(snapshot, now)
-    figure = f"{amount / 100:,.2f} {currency.upper()}"
+    # Rules that fire on the account's real figures: the events are the evaluation's own
+    # (chartivo/alerts/evaluate.py), run as a refresh runs it.
     with (
         WebhookReceiver(answers=[500], path=SLACK_PATH) as slack,
         WebhookReceiver(answers=[503]) as program,
     ):
-        slack_rule, _ = webhook_rule(owner, slack.url, name="Gross volume, ask cfo@acme.example")
-        signed_rule, secret = webhook_rule(owner, "http://later.invalid/", signed=True)
-        AlertRule.objects.filter(pk=signed_rule.pk).update(
-            webhook_url=program.url, connection=connection, metric="gross_volume"
-        )
-        program.secret = secret
+        slack_rule, _ = webhook_rule(owner, slack.url, name="Charges, ask cfo@acme.example")
+        signed_rule, secret = webhook_rule(owner, program.url, signed=True)
         unreachable, _ = webhook_rule(
             owner, f"http://127.0.0.1:9{GONE_PATH}", name="Nobody listens"
         )
-        for rule in (slack_rule, AlertRule.objects.get(pk=signed_rule.pk), unreachable):
-            queue_event(
-                AlertEvent.objects.create(
-                    rule=rule,
-                    kind="fired",
-                    window_start=now - DAY_SECONDS,
-                    window_end=now,
-                    value=figure,
-                    expected="at least 1,000.00 " + currency.upper(),
-                    summary=f"Gross volume is {figure} in the last 24 hours; ask cfo@acme.example",
-                )
-            )
+        program.secret = secret
+        AlertRule.objects.filter(pk__in=[slack_rule.pk, unreachable.pk]).update(
+            metric="successful_charges", window=WEEK, threshold=Decimal(0)
+        )
+        AlertRule.objects.filter(pk=signed_rule.pk).update(
+            connection=connection,
+            metric="gross_volume",
+            currency=_largest_currency(snapshot),
+            window=WEEK,
+            threshold=Decimal(0),
+        )
+        events = evaluate_connection(connection.pk)
+        assert len(events) == 3 and {e.kind for e in events} == {FIRED}
         run_alert_queue()
         assert set(AlertDelivery.objects.values_list("state", flat=True)) == {RETRYING}
         sweep.tick(timezone.now() + timedelta(hours=1))
@@ -109,7 +109,16 @@ def test_no_webhook_body_holds_a_key_customer_object_id_or_address_and_no_log_a_
     assert {s for name, s in states.items() if name != "Nobody listens"} == {SENT}
     received = [*slack.received, *program.received]
     assert len(received) == 4 and program.received[-1].signature_valid is True
-    assert figure in slack.received[-1].json["text"], "the figure is not in the message"
+    # The figure sent is the count of the account's own charges over the event's window.
+    event = AlertEvent.objects.get(rule=slack_rule)
+    charges = sum(
+        1
+        for charge in snapshot["charges"]
+        if charge["status"] == "succeeded"
+        and event.window_start <= charge["created"] < event.window_end
+    )
+    assert charges > 0 and str(charges) in event.value
+    assert event.value in slack.received[-1].json["text"], "the figure is not in the message"
 
     secrets = {
         "the key": key,
