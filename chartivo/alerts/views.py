@@ -134,7 +134,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"“{rule.name}” added. It is checked after every sync.")
             return redirect("alert_detail", rule.pk)
         return _form_page(request, form, None, status=400)
-    initial = {"time_zone": _zone(request), "notify_email": True, "enabled": True}
+    initial = {"time_zone": _zone(request), "window": "day", "notify_email": True, "enabled": True}
     return _form_page(request, RuleForm(initial=initial, connections=connections), None)
 
 

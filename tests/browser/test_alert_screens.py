@@ -65,10 +65,14 @@ def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_ph
     for rule in rules.all():
         expect(rule.locator(".alert-state")).not_to_have_text("Waiting for the next sync")
 
+    rule_page = rules.filter(has_text="Big refund day").get_by_role("link").get_attribute("href")
+    assert rule_page is not None
     for width, name in ((1280, "desktop"), (390, "phone")):
         page.set_viewport_size({"width": width, "height": 900})
-        page.reload()
-        assert page.evaluate(_OVERFLOW) <= 0, f"the Alerts page runs off the side at {width} px"
-        browsing.shots.take(f"alerts {name}")
+        for path in ("/alerts/", "/alerts/new/", rule_page):
+            page.goto(browsing.url(path))
+            assert page.evaluate(_OVERFLOW) <= 0, f"{path} runs off the side at {width} px"
+            browsing.shots.take(f"{path} {name}")
         if UPDATE_DOCS and name == "desktop":
+            page.goto(browsing.url("/alerts/"))
             (DOCS / "alerts-desktop.png").write_bytes(page.screenshot(full_page=True))
