@@ -69,6 +69,8 @@ def after_sync(connection_id: int) -> list[AlertEvent]:
     except Exception:
         logger.exception("alerts.evaluate_failed", extra={"connection": connection_id})
         return []
+    if not events:
+        return events
     logger.info(
         "alerts.evaluated",
         extra={
@@ -84,20 +86,16 @@ def evaluate_connection(connection_id: int, *, now: datetime | None = None) -> l
     """Evaluates the enabled rules that watch ``connection_id`` as of ``now`` (the figures
     complete to its last whole 15 minutes); returns the events written."""
     now = now or timezone.now()
-    organisation_id = (
-        StripeConnection.objects.filter(pk=connection_id)
-        .values_list("organisation_id", flat=True)
-        .first()
-    )
-    if organisation_id is None:
-        return []
+    # One query, joined through the organisation: most refreshes are of organisations
+    # without a rule, and this is all they pay.
     rules = list(
-        AlertRule.objects.filter(organisation_id=organisation_id, enabled=True).filter(
-            Q(connection_id=connection_id) | Q(connection__isnull=True)
-        )
+        AlertRule.objects.filter(enabled=True, organisation__stripe_connections=connection_id)
+        .filter(Q(connection_id=connection_id) | Q(connection__isnull=True))
+        .order_by("pk")
     )
     if not rules:
         return []
+    organisation_id = rules[0].organisation_id
     accounts = [
         _Account(pk, changed, backfilled is not None)
         for pk, changed, backfilled in StripeConnection.objects.filter(

@@ -144,5 +144,14 @@ def test_a_refresh_that_changed_nothing_costs_the_rules_one_read(
     assert evaluate_connection(connection.pk, now=now) == []
     with CaptureQueriesContext(db) as queries:
         assert evaluate_connection(connection.pk, now=now + timedelta(minutes=5)) == []
-    # The connection, its rules and the organisation's accounts: no figure is computed.
-    assert len(queries) == 3
+    # Its rules and the organisation's accounts: no figure is computed.
+    assert len(queries) == 2
+
+
+def test_a_refresh_of_an_organisation_without_rules_costs_one_query(
+    owner: Any, stripe_api: Any
+) -> None:
+    _, connection = connected(owner, stripe_api, seed="alert-none", charges=20)
+    with CaptureQueriesContext(db) as queries:
+        assert evaluate_connection(connection.pk, now=next_quarter()) == []
+    assert len(queries) == 1
