@@ -1,7 +1,7 @@
 """Telling an alert event: one ``AlertDelivery`` per channel and recipient, each sent once.
 
 ``queue_event`` writes the rows in one transaction and, once it commits, queues one task
-per row carrying the row's id alone (``tasks.send_alert``). ``deliver`` claims the row with
+per row carrying the row's id alone (``send_alert``). ``deliver`` claims the row with
 a conditional UPDATE (queued → sending), so of two tasks for one row, in one worker or two,
 only one sends. A failed try is recorded (``DeliveryAttempt``) and the row waits
 ("retrying") for ``retry_delay``; the sweep (``sweep.tick``) queues it again when due.
@@ -27,7 +27,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
+from chartivo.alerts.email import alert_email
 from chartivo.alerts.models import (
     EMAIL,
     FAILED,
@@ -43,6 +45,9 @@ from chartivo.alerts.models import (
     DeliveryAttempt,
     new_idempotency_id,
 )
+from chartivo.alerts.recipients import alert_recipients
+from chartivo.alerts.signing import open_secret
+from chartivo.alerts.webhooks import post, request_for
 from chartivo.lib.secretbox import DecryptionError
 
 logger = logging.getLogger(__name__)
@@ -75,8 +80,6 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta | 
 
 
 def _rows_for(event: AlertEvent) -> list[AlertDelivery]:
-    from chartivo.alerts.recipients import alert_recipients
-
     rule = event.rule
     rows: list[AlertDelivery] = []
     if rule.notify_email:
@@ -124,8 +127,6 @@ def queue_event(event: AlertEvent) -> None:
 
 
 def enqueue(ids: list[int]) -> None:
-    from chartivo.alerts.tasks import send_alert
-
     for delivery_id in ids:
         try:
             send_alert.enqueue(delivery_id)
@@ -148,9 +149,6 @@ class Outcome:
 
 
 def _send_email(delivery: AlertDelivery) -> Outcome:
-    from chartivo.alerts.email import alert_email
-    from chartivo.alerts.recipients import alert_recipients
-
     if not settings.EMAIL_ENABLED:
         return Outcome(SKIPPED, E_MAIL_OFF)
     rule = delivery.event.rule
@@ -174,9 +172,6 @@ def _send_email(delivery: AlertDelivery) -> Outcome:
 
 
 def _send_webhook(delivery: AlertDelivery) -> Outcome:
-    from chartivo.alerts.signing import open_secret
-    from chartivo.alerts.webhooks import post, request_for
-
     rule = delivery.event.rule
     if not rule.webhook_url:
         return Outcome(SKIPPED, "the webhook was removed from the rule")
@@ -279,3 +274,15 @@ def deliver(delivery_id: int) -> str:
     elif state in (RETRYING, FAILED):
         logger.warning("alerts.failed", extra=fields)
     return state
+
+
+# News: after refreshes (a person may be watching a chart fill in), before digests.
+ALERT_PRIORITY = 8
+
+
+# Defined beside ``deliver`` rather than in a module of its own: ``queue_event`` queues it
+# and it runs ``deliver``, so two modules would import each other.
+@task(queue_name="alerts", priority=ALERT_PRIORITY)
+def send_alert(delivery_id: int) -> None:
+    """Carries a delivery row's id, nothing else (no address, no secret)."""
+    deliver(delivery_id)

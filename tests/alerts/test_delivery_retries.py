@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from chartivo.alerts import sweep
-from chartivo.alerts.delivery import JITTER, MOST_ATTEMPTS, RETRY_DELAYS, queue_event
+from chartivo.alerts.delivery import JITTER, MOST_ATTEMPTS, RETRY_DELAYS, queue_event, send_alert
 from chartivo.alerts.models import (
     EMAIL,
     FAILED,
@@ -24,7 +24,6 @@ from chartivo.alerts.models import (
     SENT,
     AlertDelivery,
 )
-from chartivo.alerts.tasks import send_alert
 from tests.alerts.delivery_rows import event_of, run_alert_queue, webhook_rule
 from tests.support.receiver import WebhookReceiver
 

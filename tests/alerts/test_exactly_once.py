@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from chartivo.accounts.models import User
-from chartivo.alerts.delivery import queue_event
+from chartivo.alerts.delivery import queue_event, send_alert
 from chartivo.alerts.models import RECOVERED, SENT, WEBHOOK, AlertDelivery
-from chartivo.alerts.tasks import send_alert
 from tests.alerts.delivery_rows import event_of, webhook_rule
 from tests.production.conftest import rq_worker_environment, stop, use_rq, wait_for
 from tests.support.mail import SmtpServer

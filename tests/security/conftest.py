@@ -144,14 +144,23 @@ class Route:
 
     def url(self, chart_id: int | None = None, **ids: int | str) -> str:
         """The route's address; ``ids`` gives the other ids its pattern names
-        (``connection_id``, ``member_id``, ``invitation_id``, ``token_id``, ``link_id``;
+        (``connection_id``, ``member_id``, ``invitation_id``, ``token_id``, ``link_id``,
+        ``rule_id``;
         1 when not given) and a share link's ``token``."""
         from django.urls import reverse
 
         if self.needs_chart:
             assert chart_id is not None
         kwargs = {"chart_id": chart_id, **ids}
-        names = ("chart_id", "connection_id", "member_id", "invitation_id", "token_id", "link_id")
+        names = (
+            "chart_id",
+            "connection_id",
+            "member_id",
+            "invitation_id",
+            "token_id",
+            "link_id",
+            "rule_id",
+        )
         wanted: dict[str, int | str] = {
             k: kwargs.get(k) or 1 for k in names if f"<int:{k}>" in self.pattern
         }

@@ -203,6 +203,22 @@ EXPECTED.update(
     }
 )
 
+# Alert rules: every member reads the organisation's rules and their logs; owners and admins
+# make, change and delete them (an empty form is refused, an unknown ready-made rule is not
+# found) and see a signed webhook's secret, in the answer to a POST only. Another
+# organisation's rule is a missing one.
+EXPECTED.update(
+    {
+        "alerts": _signed_in(200, 405, {"other": (200, 405)}),
+        "alert_new": _managers(200, 400, other=(200, 400)),
+        "alert_preset": _managers(405, 404, other=(405, 404)),
+        "alert_detail": _signed_in(200, 405, {"other": (404, 405)}),
+        "alert_edit": _managers(200, 400, other=(404, 404)),
+        "alert_delete": _managers(200, None, other=(404, 404)),
+        "alert_secret": _managers(405, 200, other=(405, 404)),
+    }
+)
+
 # A token opens nothing but the read API: sent alone to any other address, it is answered
 # as an anonymous visitor is.
 for _answers in EXPECTED.values():

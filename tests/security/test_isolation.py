@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from django.db.models import Count, Sum
 from django.test import Client
 
 from chartivo.accounts.models import User
+from chartivo.alerts.models import ABOVE, SIGNED, AlertRule
+from chartivo.alerts.signing import new_secret, seal_secret
 from chartivo.api.models import ApiToken
 from chartivo.api.tokens import create_token
 from chartivo.charts.models import Chart
@@ -69,6 +72,7 @@ def _state(organisation: Organisation) -> tuple[Any, ...]:
         list(ResourceState.objects.filter(connection__in=connections).order_by("pk").values()),
         list(SyncRange.objects.filter(connection__in=connections).order_by("pk").values()),
         figures,
+        list(AlertRule.objects.filter(organisation=organisation).order_by("pk").values()),
     )
 
 
@@ -137,7 +141,7 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     assert named.status_code == 400 and named.json()["error"]["code"] == "unknown_account"
 
     shares = _share_links(chart, other_user)
-    ids.update(link_id=shares.link_id)
+    ids.update(link_id=shares.link_id, rule_id=_signed_webhook_rule(organisation, owner).pk)
     before = _state(organisation)
 
     answers: dict[tuple[str, str, str], int | str] = {}
@@ -174,6 +178,23 @@ def test_every_url_answers_each_role_another_organisation_and_a_visitor_as_it_sh
     # The members' own requests, read-only above, still see everything of theirs.
     for member in team.values():
         assert _signed_in(member).get(f"/charts/{chart.pk}/data.json").json()["mode"] == "Sandbox"
+
+
+def _signed_webhook_rule(organisation: Organisation, owner: Any) -> AlertRule:
+    rule = AlertRule.objects.create(
+        organisation=organisation,
+        name="Refunds up",
+        metric="refunds",
+        currency="usd",
+        condition=ABOVE,
+        threshold=Decimal(100),
+        webhook_url="https://hooks.example.com/chartivo",
+        webhook_format=SIGNED,
+        created_by=owner,
+    )
+    rule.webhook_secret_sealed = seal_secret(rule, new_secret())
+    rule.save(update_fields=["webhook_secret_sealed"])
+    return rule
 
 
 def _client(actor: str, route: str, people: dict[str, Any], tokens: Mapping[str, str]) -> Client:
