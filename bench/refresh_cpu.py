@@ -31,6 +31,7 @@ from _setup import (
     run_database_name,
     scratch_environment,
 )
+from fairness_run import database_url, drop_database, recreate_database
 
 sys.path.insert(0, str(ROOT))
 from stripe_sandbox.testing import SandboxProcess
@@ -48,38 +49,24 @@ def main() -> None:
     args = parser.parse_args()
 
     with SandboxProcess(seed="cpu", charges=10, days=30, modes="live") as box:
-        database = f"{args.postgres}/{run_database_name('cpu')}" if args.postgres else ""
+        name = run_database_name("cpu")
         env = scratch_environment(box.api_base, CHARTIVO_LOG_LEVEL="ERROR")
         redis = contextlib.ExitStack()
         if args.redis:
             env["REDIS_URL"] = redis.enter_context(bench_redis(""))
-        if database:
-            env["DATABASE_URL"] = database
-            _create(args.postgres, database)
+        if args.postgres:
+            env["DATABASE_URL"] = database_url(args.postgres, name)
+            recreate_database(args.postgres, name)
         try:
             apply_environment(env)
             _measure(box, args.runs, args.profile, args.statements)
         finally:
             redis.close()
-            if database:
+            if args.postgres:
                 from django.db import connections
 
                 connections.close_all()
-                _drop(args.postgres, database)
-
-
-def _create(server: str, database: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database.rsplit("/", 1)[1]}"')
-
-
-def _drop(server: str, database: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database.rsplit("/", 1)[1]}" WITH (FORCE)')
+                drop_database(args.postgres, name)
 
 
 def _cpu_seconds(pid: int) -> float:

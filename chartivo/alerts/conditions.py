@@ -33,6 +33,7 @@ from chartivo.alerts.models import (
     RISES,
     UNUSUAL,
     WEEK,
+    AlertEvent,
     AlertRule,
 )
 from chartivo.charts.dashboard import Headline
@@ -56,6 +57,10 @@ BEFORE_WORDS = {
 UNUSUAL_WINDOWS = (HOUR, DAY, WEEK)
 
 BREACHED, OK, NO_HISTORY, NO_DATA = "breached", "ok", "no_history", "no_data"
+# What an event (and a rule's last verdict) keeps of the words.
+VALUE_LENGTH = AlertEvent._meta.get_field("value").max_length or 64
+EXPECTED_LENGTH = AlertEvent._meta.get_field("expected").max_length or 96
+SUMMARY_LENGTH = AlertEvent._meta.get_field("summary").max_length or 300
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,38 @@ def _percent_words(value: Fraction) -> str:
     return f"{float(value):,.0f}%" if value.denominator == 1 else f"{float(value):,.1f}%"
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """A rule's figure over its own window, as every condition reads it."""
+
+    rule: AlertRule
+    headline: Headline
+    currency: str
+    value: Fraction
+    shown: str  # the value in words
+    label: str  # "Refund rate over the last 24 hours"
+    windows: RuleWindows
+    sums: dict[Window, Sums]
+
+    def value_of(self, window: Window) -> Fraction | None:
+        return headline_value(self.headline, self.sums.get(window, {}), self.currency)
+
+    def words(self, value: Fraction) -> str:
+        return in_words(self.headline, value, self.currency)
+
+
 def judge(rule: AlertRule, windows: RuleWindows, sums: dict[Window, Sums]) -> Judgement:
+    """The verdict, its words cut to what an event keeps."""
+    verdict = _judge(rule, windows, sums)
+    return Judgement(
+        verdict.status,
+        verdict.value[:VALUE_LENGTH],
+        verdict.expected[:EXPECTED_LENGTH],
+        verdict.summary[:SUMMARY_LENGTH],
+    )
+
+
+def _judge(rule: AlertRule, windows: RuleWindows, sums: dict[Window, Sums]) -> Judgement:
     headline = HEADLINE_BY_KEY.get(rule.metric)
     if headline is None:
         return Judgement(NO_DATA, summary="This figure no longer exists: edit the rule.")
@@ -110,19 +146,19 @@ def judge(rule: AlertRule, windows: RuleWindows, sums: dict[Window, Sums]) -> Ju
         )
     shown = in_words(headline, value, currency)
     label = f"{headline.label} over {where}"
+    reading = _Reading(rule, headline, currency, value, shown, label, windows, sums)
     if rule.condition in (ABOVE, BELOW):
-        return _threshold(rule, headline, value, shown, label, currency)
+        return _threshold(reading)
     if rule.condition in (RISES, FALLS):
-        return _change(rule, headline, value, shown, label, windows, sums, currency)
-    return _unusual(rule, headline, value, shown, label, windows, sums, currency)
+        return _change(reading)
+    return _unusual(reading)
 
 
-def _threshold(
-    rule: AlertRule, headline: Headline, value: Fraction, shown: str, label: str, currency: str
-) -> Judgement:
+def _threshold(reading: _Reading) -> Judgement:
+    rule, value, shown, label = reading.rule, reading.value, reading.shown, reading.label
     assert rule.threshold is not None
-    limit = threshold_in_unit(headline, Fraction(rule.threshold), currency)
-    limit_shown = in_words(headline, limit, currency)
+    limit = threshold_in_unit(reading.headline, Fraction(rule.threshold), reading.currency)
+    limit_shown = reading.words(limit)
     if rule.condition == ABOVE:
         breached, expected = value > limit, f"{limit_shown} or less"
         side = "above"
@@ -136,25 +172,17 @@ def _threshold(
     return Judgement(BREACHED if breached else OK, shown, expected, summary)
 
 
-def _change(
-    rule: AlertRule,
-    headline: Headline,
-    value: Fraction,
-    shown: str,
-    label: str,
-    windows: RuleWindows,
-    sums: dict[Window, Sums],
-    currency: str,
-) -> Judgement:
-    assert windows.before is not None
+def _change(reading: _Reading) -> Judgement:
+    rule, value, shown, label = reading.rule, reading.value, reading.shown, reading.label
+    assert reading.windows.before is not None
     assert rule.threshold is not None
-    before = headline_value(headline, sums.get(windows.before, {}), currency)
+    before = reading.value_of(reading.windows.before)
     then = BEFORE_WORDS[rule.window]
     if not before:
         return Judgement(
             NO_DATA, shown, summary=f"{label} is {shown}; nothing to compare with in {then}."
         )
-    before_shown = in_words(headline, before, currency)
+    before_shown = reading.words(before)
     change = (value - before) / before * 100
     limit = Fraction(rule.threshold)
     rises = rule.condition == RISES
@@ -167,7 +195,7 @@ def _change(
         summary = f"{label} {moved}: more than the rule's {_percent_words(limit)}."
     else:
         summary = f"{label} {moved}: within the rule's {_percent_words(limit)}."
-    return Judgement(BREACHED if breached else OK, shown, expected[:96], summary[:300])
+    return Judgement(BREACHED if breached else OK, shown, expected, summary)
 
 
 def _usual_when(rule: AlertRule, window: Window, zone: ZoneInfo) -> str:
@@ -180,19 +208,12 @@ def _usual_when(rule: AlertRule, window: Window, zone: ZoneInfo) -> str:
     return f"the 7 days to {end:%A} {end:%H:%M}"
 
 
-def _unusual(
-    rule: AlertRule,
-    headline: Headline,
-    value: Fraction,
-    shown: str,
-    label: str,
-    windows: RuleWindows,
-    sums: dict[Window, Sums],
-    currency: str,
-) -> Judgement:
-    history = [headline_value(headline, sums.get(w, {}), currency) for w in windows.history]
+def _unusual(reading: _Reading) -> Judgement:
+    rule, value, shown, label = reading.rule, reading.value, reading.shown, reading.label
+    headline, currency, windows = reading.headline, reading.currency, reading.windows
+    history = [reading.value_of(w) for w in windows.history]
     known = [v for v in history if v is not None]
-    current = sums.get(windows.current, {})
+    current = reading.sums.get(windows.current, {})
     charges = sum(v for (q, _), v in current.items() if q in headline.denominator)
     band = anomaly.band_of(headline, known, currency, charges)
     if band is None:
@@ -206,17 +227,17 @@ def _unusual(
         )
     low, high = _band_words(headline, band, currency)
     when = _usual_when(rule, windows.current, zone_of(rule))
-    expected = f"between {low} and {high}, usual for {when}"[:96]
+    expected = f"between {low} and {high}, usual for {when}"
     weeks = f"the previous {band.weeks} weeks"
     if band.holds(value):
         summary = f"{label} is {shown}, within its usual {low} to {high} ({when}, {weeks})."
-        return Judgement(OK, shown, expected, summary[:300])
+        return Judgement(OK, shown, expected, summary)
     side = "above" if float(value) > band.high else "below"
     summary = (
         f"{label} is {shown}, unusually {'high' if side == 'above' else 'low'}: {side} its "
         f"usual {low} to {high} for {when} over {weeks}."
     )
-    return Judgement(BREACHED, shown, expected, summary[:300])
+    return Judgement(BREACHED, shown, expected, summary)
 
 
 def _band_words(headline: Headline, band: anomaly.Band, currency: str) -> tuple[str, str]:

@@ -17,10 +17,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from chartivo.alerts.conditions import zone_of
 from chartivo.alerts.models import FIRED, AlertDelivery, AlertEvent, AlertRule
+from chartivo.digests.content import subject_mode
 from chartivo.digests.unsubscribe import ALERTS, unsubscribe_headers, unsubscribe_link
 from chartivo.integrations.stripe.models import StripeConnection
-from chartivo.metrics.periods import parse_zone
 
 _ADDRESS = re.compile(r"[^\s@<>]+@([^\s@<>]+)")
 
@@ -32,19 +33,13 @@ def without_addresses(text: str) -> str:
     return _ADDRESS.sub(lambda match: match.group(1), text)
 
 
-def _connections(rule: AlertRule) -> list[StripeConnection]:
-    if rule.connection_id is not None:
-        return [c for c in [rule.connection] if c is not None]
-    return list(StripeConnection.objects.filter(organisation_id=rule.organisation_id))
-
-
 def mode_prefix(rule: AlertRule) -> str:
-    """ "[Sandbox] " when the rule watches sandbox data only, "[Live and Sandbox] " for both,
-    nothing for live data: a test account's alert is never mistaken for a live one."""
-    modes = {c.mode for c in _connections(rule)}
-    if modes == {"test"}:
-        return "[Sandbox] "
-    return "[Live and Sandbox] " if "test" in modes else ""
+    """The subject's mode for the data the rule watches (``subject_mode``)."""
+    if rule.connection_id is not None:
+        connections = [c for c in [rule.connection] if c is not None]
+    else:
+        connections = list(StripeConnection.objects.filter(organisation_id=rule.organisation_id))
+    return subject_mode({c.mode for c in connections})
 
 
 def account_words(rule: AlertRule) -> str:
@@ -55,13 +50,6 @@ def account_words(rule: AlertRule) -> str:
     if connection.display_name:
         return f"{connection.display_name} ({connection.mode_label})"
     return f"your {connection.mode_label} Stripe account"
-
-
-def _zone(rule: AlertRule) -> ZoneInfo:
-    try:
-        return parse_zone(rule.time_zone)
-    except ValueError:
-        return ZoneInfo("UTC")
 
 
 def window_words(event: AlertEvent, zone: ZoneInfo) -> str:
@@ -75,7 +63,7 @@ def window_words(event: AlertEvent, zone: ZoneInfo) -> str:
 def dashboard_link(event: AlertEvent) -> str:
     """Home over the local days the window touches, in the rule's zone and account."""
     rule = event.rule
-    zone = _zone(rule)
+    zone = zone_of(rule)
     first = datetime.fromtimestamp(event.window_start, UTC).astimezone(zone).date()
     # The window ends at an instant; its last local day is the one before when it ends
     # at midnight.
@@ -112,7 +100,7 @@ def alert_email(delivery: AlertDelivery) -> EmailMultiAlternatives:
     recipient = delivery.recipient
     if recipient is None:
         raise ValueError("an e-mail delivery has a recipient")
-    zone = _zone(rule)
+    zone = zone_of(rule)
     context = {
         "fired": event.kind == FIRED,
         "rule_name": without_addresses(rule.name),

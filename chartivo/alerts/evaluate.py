@@ -157,9 +157,9 @@ def evaluate_rules(
 def _remember(rule: AlertRule, verdict: Judgement, cut: int, now: datetime) -> None:
     rule.evaluated_at, rule.evaluated_cut = now, cut
     rule.last_status = verdict.status
-    rule.last_value = verdict.value[:64]
-    rule.last_expected = verdict.expected[:96]
-    rule.last_summary = verdict.summary[:300]
+    rule.last_value = verdict.value
+    rule.last_expected = verdict.expected
+    rule.last_summary = verdict.summary
 
 
 def _record(
@@ -193,9 +193,9 @@ def _record(
             at=now,
             window_start=window.lo,
             window_end=window.hi,
-            value=verdict.value[:64],
-            expected=verdict.expected[:96],
-            summary=verdict.summary[:300],
+            value=verdict.value,
+            expected=verdict.expected,
+            summary=verdict.summary,
             capped=sent.count() >= locked.daily_cap,
         )
         locked.breached = breached

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+from chartivo.alerts.conditions import zone_of
 from chartivo.alerts.email import dashboard_link, window_words, without_addresses
 from chartivo.alerts.models import (
     FIRED,
@@ -41,7 +41,6 @@ from chartivo.alerts.models import (
 )
 from chartivo.alerts.signing import SIGNATURE_HEADER, signature_header
 from chartivo.charts.dashboard import HEADLINES
-from chartivo.metrics.periods import RangeError, parse_zone
 
 USER_AGENT = "Chartivo-Webhooks/1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -72,13 +71,6 @@ def metric_label(metric: str) -> str:
     return _LABELS.get(metric, metric.replace("_", " ").capitalize())
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return parse_zone(name)
-    except RangeError:
-        return ZoneInfo("UTC")
-
-
 def _iso(unix: int) -> str:
     return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -87,7 +79,7 @@ def window_in_words(event: AlertEvent) -> str:
     """The window's length and its times in the rule's zone, as the e-mail writes them:
     "Last 24 hours, Sun 29 Nov 20:00 – Mon 30 Nov 2026 20:00 (Europe/Paris)"."""
     rule = event.rule
-    zone = _zone(rule.time_zone)
+    zone = zone_of(rule)
     return f"{_WINDOWS.get(rule.window, rule.window)}, {window_words(event, zone)}"
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from chartivo.accounts.models import User
 from chartivo.charts.accounts import Source, choose
-from chartivo.digests.content import Section, is_sandbox_only, section
+from chartivo.digests.content import Section, modes_of, section, subject_mode
 from chartivo.digests.periods import DigestPeriod
 from chartivo.digests.sparkline import HEIGHT, WIDTH, sparkline_png
 from chartivo.digests.unsubscribe import DIGEST, unsubscribe_headers, unsubscribe_link
@@ -60,10 +60,8 @@ def organisations_of(user: User) -> list[tuple[Organisation, Source]]:
     return found
 
 
-def _subject(period: DigestPeriod, sources: list[Source], sections: list[Section]) -> str:
-    mode = "[Sandbox] " if is_sandbox_only(sources) else ""
-    if not mode and any("Sandbox" in s.mode_label for s in sections):
-        mode = "[Live and Sandbox] "
+def _subject(period: DigestPeriod, sources: list[Source]) -> str:
+    mode = subject_mode(modes_of(sources))
     return f"{mode}Your Chartivo {period.frequency} digest: {period.title}"
 
 
@@ -105,7 +103,7 @@ def digest_message(
         "height": HEIGHT,
     }
     return DigestEmail(
-        subject=_subject(period, [s for _, s in organisations], sections),
+        subject=_subject(period, [s for _, s in organisations]),
         body=render_to_string("digests/email/digest.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],

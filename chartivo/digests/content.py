@@ -194,9 +194,18 @@ def _figures_section(
     )
 
 
-def is_sandbox_only(sources: list[Source]) -> bool:
-    modes = set()
+def modes_of(sources: list[Source]) -> set[str]:
+    modes: set[str] = set()
     for source in sources:
         connections = source.connections if isinstance(source, Combined) else (source,)
         modes |= {c.mode for c in connections}
-    return modes == {"test"}
+    return modes
+
+
+def subject_mode(modes: set[str]) -> str:
+    """What a message's subject starts with for data of these modes: "[Sandbox] " for test
+    data only, "[Live and Sandbox] " for both, nothing for live data, so a test account's
+    message is never taken for a live one."""
+    if modes == {"test"}:
+        return "[Sandbox] "
+    return "[Live and Sandbox] " if "test" in modes else ""

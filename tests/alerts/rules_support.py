@@ -24,6 +24,7 @@ from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.integrations.stripe.sync import scheduler
 from chartivo.orgs.access import home_organisation
 from tests.conftest import run_worker
+from tests.support.privacy import personal
 from tests.support.reference import Snapshot, list_everything
 
 OBJECT_ID = re.compile(
@@ -97,18 +98,6 @@ def make_rule(owner: Any, **fields: Any) -> AlertRule:
     if isinstance(values.get("threshold"), str | int | float):
         values["threshold"] = Decimal(str(values["threshold"]))
     return AlertRule.objects.create(**values)
-
-
-def personal(snap: Snapshot) -> set[str]:
-    """What must never leave: every object's id, customers' e-mails and names."""
-    found: set[str] = set()
-    for objects in snap.objects.values():
-        for obj in objects:
-            found.add(str(obj["id"]))
-            for field in ("email", "name", "receipt_email", "description"):
-                if isinstance(obj.get(field), str) and len(obj[field]) >= 5:
-                    found.add(obj[field])
-    return found
 
 
 def assert_private(text: str, *, keys: dict[str, str], snap: Snapshot, allowed: set[str]) -> None:

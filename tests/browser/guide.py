@@ -23,6 +23,9 @@ PASSWORD = "a long password 1"
 STATUS_POLL_MS = 2_000  # how often the Integrations card asks how the sync is going
 METRICS = ("Charges", "Customers", "Revenue", "Refunds", "Disputes", "Balance transactions")
 BEYOND_THE_GUIDE = ("Payouts",)  # offered besides the guide's six
+DOCS = Path(__file__).resolve().parents[2] / "docs"  # where screenshots for readers go
+# How far a page runs off the side of the screen (0: it fits, as on a phone it must).
+PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
 class Guide:
@@ -30,6 +33,14 @@ class Guide:
         self.browsing = browsing
         self.page: Page = browsing.page
         self.shot = browsing.shots.take
+
+    def connected(self, email: str, key: Secret) -> None:
+        """Signed up as ``email`` with ``key`` saved and its first sync done: where most
+        journeys past the guide's Step 5 start."""
+        self.sign_up(email)
+        self.open_integrations()
+        self.save_key(self.browsing.never_show(key), shot="key saved")
+        self.browsing.run_worker()
 
     # --- Step 1: account -------------------------------------------------------------
     def sign_up(self, email: str) -> None:

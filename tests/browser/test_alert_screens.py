@@ -5,19 +5,15 @@ docs/alerts-desktop.png, the README's screenshot."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.alerts.rules_support import refresh
 from tests.browser.conftest import UPDATE_DOCS, Browsing
-from tests.browser.guide import Guide
+from tests.browser.guide import DOCS, PAGE_OVERFLOW, Guide
 from tests.browser.secret import Secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
 def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_phone(
@@ -25,10 +21,7 @@ def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_ph
 ) -> None:
     guide = Guide(browsing)
     page = browsing.page
-    guide.sign_up("annie@example.com")
-    guide.open_integrations()
-    guide.save_key(browsing.never_show(stripe_keys["restricted"]), shot="key saved")
-    browsing.run_worker()
+    guide.connected("annie@example.com", stripe_keys["restricted"])
 
     guide.open_profile_menu()
     page.get_by_role("link", name="Alerts", exact=True).click()
@@ -71,7 +64,7 @@ def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_ph
         page.set_viewport_size({"width": width, "height": 900})
         for path in ("/alerts/", "/alerts/new/", rule_page):
             page.goto(browsing.url(path))
-            assert page.evaluate(_OVERFLOW) <= 0, f"{path} runs off the side at {width} px"
+            assert page.evaluate(PAGE_OVERFLOW) <= 0, f"{path} runs off the side at {width} px"
             browsing.shots.take(f"{path} {name}")
         if UPDATE_DOCS and name == "desktop":
             page.goto(browsing.url("/alerts/"))

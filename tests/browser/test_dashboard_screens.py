@@ -10,12 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import UPDATE_DOCS, Browsing
-from tests.browser.guide import Guide
+from tests.browser.guide import DOCS, PAGE_OVERFLOW, Guide
 from tests.browser.secret import Secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
-_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 _WIDE = """() => [...document.querySelectorAll("body *")]
   .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
   .slice(0, 5).map(el => el.tagName + "." + el.className)"""
@@ -25,8 +24,6 @@ _BACKGROUND = "() => getComputedStyle(document.documentElement).backgroundColor"
 def test_the_dashboard_at_desktop_and_phone_widths_in_light_and_dark(
     browsing: Browsing, stripe_keys: dict[str, Secret], settings: Any
 ) -> None:
-    from pathlib import Path
-
     guide = Guide(browsing)
     page = browsing.page
     guide.sign_up("annie@example.com")
@@ -39,7 +36,6 @@ def test_the_dashboard_at_desktop_and_phone_widths_in_light_and_dark(
     page.goto(browsing.url("/?range=last_7_days&tz=UTC&compare=previous_period"))
     expect(page.get_by_role("group", name="Gross volume", exact=True)).to_be_visible()
 
-    docs = Path(__file__).resolve().parents[2] / "docs"
     backgrounds = {}
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
@@ -47,7 +43,7 @@ def test_the_dashboard_at_desktop_and_phone_widths_in_light_and_dark(
             page.set_viewport_size({"width": width, "height": 900})
             page.reload()
             expect(page.get_by_role("group", name="Gross volume", exact=True)).to_be_visible()
-            assert page.evaluate(_OVERFLOW) <= 0, (
+            assert page.evaluate(PAGE_OVERFLOW) <= 0, (
                 f"Home runs off the side at {width} px: {page.evaluate(_WIDE)}"
             )
             value = page.get_by_role("group", name="Net volume", exact=True).locator(
@@ -59,5 +55,5 @@ def test_the_dashboard_at_desktop_and_phone_widths_in_light_and_dark(
             image = page.screenshot(full_page=True)
             browsing.shots.take(f"home {width} {scheme}")
             if UPDATE_DOCS:
-                (docs / f"dashboard-{width}-{scheme}.png").write_bytes(image)
+                (DOCS / f"dashboard-{width}-{scheme}.png").write_bytes(image)
     assert backgrounds["light"] != backgrounds["dark"], "dark mode does not follow the system"

@@ -6,7 +6,6 @@ attached image, as this test does). ``CHARTIVO_UPDATE_DOCS=1`` writes docs/diges
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +15,12 @@ from playwright.sync_api import expect
 from chartivo.accounts.models import User
 from chartivo.digests.models import MailPreference
 from tests.browser.conftest import UPDATE_DOCS, Browsing
-from tests.browser.guide import Guide
+from tests.browser.guide import DOCS, PAGE_OVERFLOW, Guide
 from tests.browser.secret import Secret
 from tests.conftest import run_worker
 from tests.support.mail import SmtpServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 _IMAGES_DRAWN = "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"
 
 
@@ -37,10 +34,7 @@ def test_the_digest_reads_well_on_a_desktop_and_on_a_phone(
 ) -> None:
     guide = Guide(browsing)
     page = browsing.page
-    guide.sign_up("annie@example.com")
-    guide.open_integrations()
-    guide.save_key(browsing.never_show(stripe_keys["restricted"]), shot="key saved")
-    browsing.run_worker()
+    guide.connected("annie@example.com", stripe_keys["restricted"])
     smtp_server.use_in_django(settings)  # on after sign-up, which would ask to confirm
 
     # The profile: the browser's zone is offered, and weekly is the default.
@@ -73,7 +67,7 @@ def test_the_digest_reads_well_on_a_desktop_and_on_a_phone(
         reader.set_content(html)
         expect(reader.get_by_role("heading", name="Week of Monday")).to_be_visible()
         assert reader.evaluate(_IMAGES_DRAWN), "a sparkline did not show"
-        assert reader.evaluate(_OVERFLOW) <= 0, f"the digest runs off the side at {width} px"
+        assert reader.evaluate(PAGE_OVERFLOW) <= 0, f"the digest runs off the side at {width} px"
         image = reader.screenshot(full_page=True)
         if UPDATE_DOCS:
             (DOCS / f"digest-{name}.png").write_bytes(image)

@@ -32,6 +32,7 @@ from tests.browser.headline_reference import (
 from tests.conftest import run_worker
 from tests.digests.conftest import KATHMANDU, last_monday_at, run_digest_queue, subscribe
 from tests.support.mail import SmtpServer
+from tests.support.privacy import personal
 from tests.support.reference import list_everything, local_midnight
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,18 +48,6 @@ def _html(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
     assert part is not None, "no HTML part"
     return str(part.get_content())
-
-
-def _personal(snapshot: Any) -> set[str]:
-    """What must never leave: customers' e-mails and names, every object's id."""
-    found: set[str] = set()
-    for objects in snapshot.objects.values():
-        for obj in objects:
-            found.add(str(obj["id"]))
-            for field in ("email", "name", "receipt_email", "description"):
-                if isinstance(obj.get(field), str) and len(obj[field]) >= 5:
-                    found.add(obj[field])
-    return found
 
 
 def test_a_weekly_digest_in_kathmandu_goes_once_at_eight_with_the_figures_of_home(
@@ -150,7 +139,7 @@ def test_a_weekly_digest_in_kathmandu_goes_once_at_eight_with_the_figures_of_hom
     raw = received.raw
     assert key not in raw and key[8:] not in raw
     assert not OBJECT_ID.search(raw)
-    assert not [value for value in _personal(snapshot) if value in raw]
+    assert not [value for value in personal(snapshot) if value in raw]
     addresses = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text + html))
     assert addresses <= {owner.email}, addresses
 

@@ -34,6 +34,15 @@ def _total(client: Client, chart: Chart) -> int:
     return sum(sum(series["values"]) for series in payload["series"])
 
 
+@pytest.fixture
+def shared_cache(settings: Any, redis_url: str) -> None:
+    """As in production with Redis: the worker and the web share the figures."""
+    settings.REDIS_URL = redis_url
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+
+
 def _reads_aggregates(client: Client, path: str) -> bool:
     with CaptureQueriesContext(database) as queries:
         assert client.get(path).status_code == 200
@@ -123,13 +132,8 @@ def test_with_the_cache_unreachable_charts_are_still_drawn(
 
 
 def test_after_each_sync_the_worker_computes_home_so_no_view_of_it_reads_aggregates(
-    owner: User, owner_client: Client, account: Any, stripe_api: Any, settings: Any, redis_url: str
+    owner: User, owner_client: Client, account: Any, stripe_api: Any, shared_cache: None
 ) -> None:
-    # As in production with Redis: the worker and the web share the figures.
-    settings.REDIS_URL = redis_url
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
-    }
     connection = connect(owner, account.keys["restricted"])
     today = Chart.objects.create(
         owner=owner,
@@ -165,12 +169,8 @@ def test_after_each_sync_the_worker_computes_home_so_no_view_of_it_reads_aggrega
 
 
 def test_a_refresh_that_finds_nothing_new_does_not_warm_home_again(
-    owner: User, owner_client: Client, account: Any, stripe_api: Any, settings: Any, redis_url: str
+    owner: User, owner_client: Client, account: Any, shared_cache: None
 ) -> None:
-    settings.REDIS_URL = redis_url
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
-    }
     connection = connect(owner, account.keys["restricted"])
     Chart.objects.create(
         owner=owner, name="Charges", metric="charges", measure="count", range_preset="dashboard"
