@@ -29,9 +29,10 @@ from chartivo.alerts.models import (
     DAY,
     FALLS,
     HOUR,
+    JUDGED_BY_HISTORY,
     MONTH,
     RISES,
-    UNUSUAL,
+    UNUSUALLY_HIGH,
     WEEK,
     AlertEvent,
     AlertRule,
@@ -92,7 +93,7 @@ def windows_of(rule: AlertRule, cut: int, oldest: int) -> RuleWindows:
     current = Window(cut - width, cut)
     if rule.condition in (RISES, FALLS):
         return RuleWindows(current, before=Window(cut - 2 * width, cut - width))
-    if rule.condition == UNUSUAL:
+    if rule.condition in JUDGED_BY_HISTORY:
         history = anomaly.history_windows(current, zone_of(rule), oldest)
         return RuleWindows(current, history=tuple(history))
     return RuleWindows(current)
@@ -231,6 +232,9 @@ def _unusual(reading: _Reading) -> Judgement:
     weeks = f"the previous {band.weeks} weeks"
     if band.holds(value):
         summary = f"{label} is {shown}, within its usual {low} to {high} ({when}, {weeks})."
+        return Judgement(OK, shown, expected, summary)
+    if rule.condition == UNUSUALLY_HIGH and float(value) < band.low:
+        summary = f"{label} is {shown}, below its usual {low} to {high} ({when}, {weeks})."
         return Judgement(OK, shown, expected, summary)
     side = "above" if float(value) > band.high else "below"
     summary = (

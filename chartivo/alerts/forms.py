@@ -12,10 +12,12 @@ from chartivo.alerts.figures import HEADLINE_BY_KEY
 from chartivo.alerts.models import (
     CONDITION_CHOICES,
     FALLS,
+    JUDGED_BY_HISTORY,
     RISES,
     SIGNED,
     SLACK,
     UNUSUAL,
+    UNUSUALLY_HIGH,
     WEBHOOK_FORMAT_CHOICES,
     WINDOW_CHOICES,
     AlertRule,
@@ -54,7 +56,7 @@ class RuleForm(forms.Form):
         help_text=(
             "In the figure's own unit: an amount in whole currency units (1500.00), a count, a "
             "rate in percent (0.9 for 0.9%). For “rises” and “falls”: a change in percent. "
-            "None for “is unusual”."
+            "None for “is unusual” and “is unusually high”."
         ),
     )
     window = forms.ChoiceField(label="Over", choices=WINDOW_CHOICES)
@@ -108,7 +110,7 @@ class RuleForm(forms.Form):
         if headline is not None and headline.kind == "amount":
             if not data.get("currency"):
                 self.add_error("currency", "Choose the currency to watch, such as USD.")
-            elif threshold is not None and condition not in (RISES, FALLS, UNUSUAL):
+            elif threshold is not None and condition not in (RISES, FALLS, *JUDGED_BY_HISTORY):
                 exponent = minor_unit_exponent(str(data["currency"]))
                 if threshold != round(threshold, exponent):
                     self.add_error(
@@ -116,7 +118,7 @@ class RuleForm(forms.Form):
                     )
         elif headline is not None:
             data["currency"] = ""
-        if condition == UNUSUAL:
+        if condition in JUDGED_BY_HISTORY:
             data["threshold"] = None
             if data.get("window") not in UNUSUAL_WINDOWS:
                 self.add_error(
@@ -188,6 +190,8 @@ def describe(rule: AlertRule) -> str:
     threshold = plain(rule.threshold) if rule.threshold is not None else None
     if rule.condition == UNUSUAL:
         return f"{label} over {words} is unusual for the weekday and hour"
+    if rule.condition == UNUSUALLY_HIGH:
+        return f"{label} over {words} is unusually high for the weekday and hour"
     if rule.condition in (RISES, FALLS):
         verb = "rises" if rule.condition == RISES else "falls"
         return f"{label} over {words} {verb} by more than {threshold}% against the window before"

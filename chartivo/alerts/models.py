@@ -22,12 +22,16 @@ from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.orgs.models import Organisation
 
 ABOVE, BELOW, RISES, FALLS, UNUSUAL = "above", "below", "rises", "falls", "unusual"
+# Unusual only when high: a spike of failures is news, an unusually quiet hour of them not.
+UNUSUALLY_HIGH = "unusually_high"
+JUDGED_BY_HISTORY = (UNUSUAL, UNUSUALLY_HIGH)
 CONDITION_CHOICES = [
     (ABOVE, "is above"),
     (BELOW, "is below"),
     (RISES, "rises by more than (%) against the window before"),
     (FALLS, "falls by more than (%) against the window before"),
     (UNUSUAL, "is unusual for the weekday and hour"),
+    (UNUSUALLY_HIGH, "is unusually high for the weekday and hour"),
 ]
 HOUR, DAY, WEEK, MONTH = "hour", "day", "week", "month"
 WINDOW_CHOICES = [
@@ -55,9 +59,9 @@ class AlertRule(models.Model):
     metric = models.CharField(max_length=32)  # a headline's key
     # Amounts are watched in one currency charged (lower case, as Stripe writes it).
     currency = models.CharField(max_length=3, blank=True)
-    condition = models.CharField(max_length=8, choices=CONDITION_CHOICES)
+    condition = models.CharField(max_length=16, choices=CONDITION_CHOICES)
     # In the figure's own unit: an amount in the currency's major unit, a count, a rate in
-    # percent; for RISES and FALLS a change in percent; none for UNUSUAL.
+    # percent; for RISES and FALLS a change in percent; none for UNUSUAL and UNUSUALLY_HIGH.
     threshold = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     window = models.CharField(max_length=8, choices=WINDOW_CHOICES, default=DAY)
     # Whose weekday and hour an unusual value is judged by, and how times are written.

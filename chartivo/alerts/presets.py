@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chartivo.alerts.models import ABOVE, BELOW, DAY, MONTH, UNUSUAL, AlertRule
+from chartivo.alerts.models import ABOVE, BELOW, DAY, MONTH, UNUSUALLY_HIGH, AlertRule
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,11 @@ PRESETS = (
     Preset(
         "failed_payment_spike",
         "Failed-payment spike",
-        "Warns when the share of failed payments over the last 24 hours is far outside "
+        "Warns when the share of failed payments over the last 24 hours is far above "
         "what the same weekday had in the previous weeks: a broken checkout, a card "
         "testing attack, a bank refusing your payments.",
         "failed_payment_rate",
-        UNUSUAL,
+        UNUSUALLY_HIGH,
         None,
         DAY,
     ),

@@ -69,7 +69,8 @@ def rules(request: HttpRequest) -> HttpResponse:
     found = list(AlertRule.objects.filter(organisation=organisation).select_related("connection"))
     context = {
         "rules": [{"rule": r, "describe": describe(r), "state": state_of(r)} for r in found],
-        "presets": PRESETS,
+        # A ready-made rule already added links to its rule instead of offering a copy.
+        "presets": [(p, next((r for r in found if r.preset == p.key), None)) for p in PRESETS],
         "manages": membership_of(request).manages,
         "connections": connections_of(request),
         "email_enabled": settings.EMAIL_ENABLED,
@@ -86,6 +87,10 @@ def preset_add(request: HttpRequest) -> HttpResponse:
     if not connections_of(request):
         messages.error(request, "Connect a Stripe account first: a rule watches its figures.")
         return redirect("alerts")
+    added = AlertRule.objects.filter(organisation=organisation_of(request), preset=preset.key)
+    if existing := added.first():  # a second click, or an older page: no second copy
+        messages.info(request, f"“{existing.name}” is already one of your rules.")
+        return redirect("alert_detail", existing.pk)
     rule = rule_from(
         preset,
         organisation=organisation_of(request),

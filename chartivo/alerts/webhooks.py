@@ -17,6 +17,7 @@ a receiver answers is shown or kept.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import socket
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -47,6 +48,9 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Each of connect, write, read and pool: a receiver that hangs holds a worker slot for
 # seconds, never minutes; a slow one is tried again later (``delivery.retry_delay``).
 TIMEOUT = httpx.Timeout(10.0)
+# The whole request: a receiver that drips its answer a byte at a time stays within each
+# read's timeout, and would otherwise hold the slot until the job's own time runs out.
+DEADLINE_SECONDS = 30.0
 PRIVATE = "the address is on a private network"
 _LABELS = {headline.key: headline.label for headline in HEADLINES}
 _WINDOWS = dict(WINDOW_CHOICES)
@@ -183,34 +187,60 @@ def usable_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _on_private_network(url: str) -> bool:
-    """Whether the address's host is, or resolves to, an address that is not public."""
+def _addresses_of(url: str) -> list[str]:
+    """The addresses the host of ``url`` resolves to (itself when it is an address)."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     found = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
-    return any(not ipaddress.ip_address(str(info[4][0])).is_global for info in found)
+    return [str(info[4][0]) for info in found]
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POSTs ``body`` to ``url`` once. Redirects are not followed (the address a user gave
-    is the only one a body goes to), nor is an address on a private network unless the
-    operator allows it (``WEBHOOKS_TO_PRIVATE_ADDRESSES``); any 2xx is accepted. What goes
-    wrong is named by its kind only: an exception's text can hold the address, whose path
-    is a Slack webhook's secret."""
+def _at_address(url: str, address: str) -> tuple[str, str]:
+    """``url`` aimed at ``address`` instead of its host, and the Host header it needs.
+
+    The request goes to the address that was checked: asking the resolver again when
+    connecting would let a name that first answered a public address answer a private
+    one the second time (DNS rebinding)."""
+    parts = urlsplit(url)
+    userinfo, _, host_and_port = parts.netloc.rpartition("@")
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc}" if userinfo else netloc)), (
+        host_and_port
+    )
+
+
+async def _status_of(url: str, body: bytes, headers: dict[str, str], sni: str) -> int:
+    extensions = {"sni_hostname": sni} if urlsplit(url).scheme == "https" else {}
+    async with (
+        httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client,
+        client.stream("POST", url, content=body, headers=headers, extensions=extensions) as reply,
+    ):
+        return reply.status_code  # the body is never read
+
+
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, deadline: float = DEADLINE_SECONDS
+) -> Answer:
+    """POSTs ``body`` to ``url`` once, within ``deadline`` seconds in all. Redirects are not
+    followed (the address a user gave is the only one a body goes to), nor is an address
+    on a private network unless the operator allows it (``WEBHOOKS_TO_PRIVATE_ADDRESSES``);
+    any 2xx is accepted. What goes wrong is named by its kind only: an exception's text can
+    hold the address, whose path is a Slack webhook's secret."""
     if not usable_address(url):
         return Answer(None, "not an http or https address", final=True)
     try:
-        if not settings.WEBHOOKS_TO_PRIVATE_ADDRESSES and _on_private_network(url):
-            return Answer(None, PRIVATE, final=True)
+        addresses = _addresses_of(url)
+        private = any(not ipaddress.ip_address(a).is_global for a in addresses)
     except (OSError, ValueError) as error:  # the name does not resolve (yet): try again
         return Answer(None, type(error).__name__)
+    if private and not settings.WEBHOOKS_TO_PRIVATE_ADDRESSES:
+        return Answer(None, PRIVATE, final=True)
+    pinned, host = _at_address(url, addresses[0])
+    sending = _status_of(pinned, body, {**headers, "Host": host}, urlsplit(url).hostname or "")
     try:
-        with (
-            httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
-        ):
-            status = response.status_code  # the body is never read
-    except httpx.TimeoutException:
+        status = asyncio.run(asyncio.wait_for(sending, deadline))
+    except (TimeoutError, httpx.TimeoutException):
         return Answer(None, "timed out")
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as error:
         return Answer(None, type(error).__name__)

@@ -4,6 +4,7 @@ from the exact integers of ``chartivo.charts.dashboard`` in the reader's locale.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.utils import timezone
 from chartivo.charts.dashboard import (
     HEADLINES,
     QUANTITIES,
+    SUCCEEDED,
     DashboardFigures,
     DashboardRange,
     Headline,
@@ -203,35 +205,55 @@ def headline_views(
 
 
 def currencies_of(figures: DashboardFigures, *, settled: bool = False) -> list[str]:
-    """The account's currencies in the range, busiest (most successful charges) first; in
-    settlement currency, only the ones money settled in."""
+    """The account's currencies in the range or in the period it is compared with, busiest
+    (most successful charges in the range, then in the period before) first; in settlement
+    currency, only the ones money settled in. The period before counts because a quiet
+    range (today's first hour) is still compared with money that was made: without its
+    currency the comparison would read "Previous: 0"."""
 
     def shown(quantity: int, code: str, value: int) -> bool:
         return bool(code) and (not settled or (quantity in _SETTLED and value != 0))
 
-    seen = {code for (q, code), v in figures.current.items() if shown(q, code, v)} | {
-        code for (q, code), values in figures.trend.items() if shown(q, code, any(values))
-    }
-    return sorted(seen, key=lambda code: (-figures.activity.get(code, 0), code))
+    previous = figures.previous or {}
+    seen = (
+        {code for (q, code), v in figures.current.items() if shown(q, code, v)}
+        | {code for (q, code), values in figures.trend.items() if shown(q, code, any(values))}
+        | {code for (q, code), v in previous.items() if shown(q, code, v)}
+    )
+    return sorted(
+        seen,
+        key=lambda code: (
+            -figures.activity.get(code, 0),
+            -previous.get((SUCCEEDED, code), 0),
+            code,
+        ),
+    )
 
 
-def dashboard_heading(view: ViewRange, context: dict[str, Any]) -> DashboardRange | None:
-    """Home's range for ``view``, its dates and its comparison in words written into
-    ``context`` (Home's and a shared dashboard's); None, with ``dashboard_error`` saying
-    why, when the range cannot be drawn."""
+def dashboard_heading(
+    view: ViewRange, context: dict[str, Any], *, now: datetime | None = None
+) -> DashboardRange | None:
+    """Home's range for ``view`` at ``now``, its dates and its comparison in words written
+    into ``context`` (Home's and a shared dashboard's); None, with ``dashboard_error``
+    saying why, when the range cannot be drawn."""
     try:
-        dashboard = dashboard_range(view, now=timezone.now())
+        dashboard = dashboard_range(view, now=now or timezone.now())
     except (RangeError, ValueError) as error:
         context["dashboard_error"] = str(error)
         return None
     zone = ZoneInfo(dashboard.zone_name)
-    context["range_text"] = span_text(TimeRange(dashboard.time_range.start, dashboard.cut), zone)
+    context["range_text"] = span_text(
+        TimeRange(dashboard.time_range.start, dashboard.cut),
+        zone,
+        so_far=dashboard.time_range.so_far,
+    )
     comparison = dashboard.comparison
     if isinstance(comparison, Unavailable):
         context["comparison_message"] = comparison.message
     elif isinstance(comparison, Compared):
         label = COMPARE_LABELS[Compare(view.compare)]
-        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
+        previous = span_text(comparison.previous, zone, so_far=dashboard.time_range.so_far)
+        context["comparison_label"] = f"{label}: {previous}"
     return dashboard
 
 

@@ -230,11 +230,15 @@ def _comparison(
     return ComparisonPayload(label, period_labels(previous), _aligned(drawn, in_currency))
 
 
-def span_text(time_range: TimeRange, zone: ZoneInfo) -> str:
-    """ "Nov 12 – Nov 18", or "Nov 24, to 14:45" for a range cut within its last day."""
+def span_text(time_range: TimeRange, zone: ZoneInfo, *, so_far: bool = False) -> str:
+    """ "Nov 12 – Nov 18", or "Nov 24, to 14:45" for a range cut within its last day. A
+    range in progress (``so_far``) or empty always names where it is cut: in a day's
+    first quarter hour "Last 7 days" is "Nov 25 – Dec 1, to 00:00", and "Today" is
+    "Dec 1, to 00:00", never a range that ends before it starts."""
     start = time_range.start.astimezone(zone)
     end = time_range.end.astimezone(zone)
-    whole_days = (end.hour, end.minute, end.second) == (0, 0, 0)
+    midnight = (end.hour, end.minute, end.second) == (0, 0, 0)
+    whole_days = midnight and end > start and not so_far
     last = datetime.fromtimestamp(end.timestamp() - 1, zone) if whole_days else end
     first_text = f"{start:%b} {start.day}"
     last_text = f"{last:%b} {last.day}"

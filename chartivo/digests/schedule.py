@@ -20,9 +20,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from chartivo.accounts.models import User
-from chartivo.charts.models import DashboardPreference
 from chartivo.digests.models import FAILED, NONE, QUEUED, DigestDelivery, MailPreference
 from chartivo.digests.periods import latest_due
+from chartivo.digests.tasks import send_digest
 from chartivo.integrations.stripe.models import StripeConnection
 from chartivo.metrics.periods import RangeError, parse_zone
 from chartivo.ops.ticking import tick_forever
@@ -35,18 +35,6 @@ CHUNK = 1000
 REQUEUE_AFTER = timedelta(minutes=30)
 RETRY_AFTER = timedelta(minutes=10)
 MOST_ATTEMPTS = 3
-
-
-def preference_of(user: User) -> MailPreference:
-    """The user's preference, made with their dashboard's zone when they have none."""
-    found = MailPreference.objects.filter(user=user).first()
-    if found is not None:
-        return found
-    zone = DashboardPreference.objects.filter(user=user).values_list("time_zone", flat=True)
-    preference, _ = MailPreference.objects.get_or_create(
-        user=user, defaults={"time_zone": zone.first() or "UTC"}
-    )
-    return preference
 
 
 def _has_stripe(user_field: str) -> Exists:
@@ -121,8 +109,6 @@ def _requeued(now: datetime) -> list[int]:
 
 def tick(now: datetime | None = None) -> int:
     """Queues every digest due at ``now``; returns how many were queued."""
-    from chartivo.digests.tasks import send_digest
-
     if not settings.EMAIL_ENABLED:
         return 0  # nothing could be sent; the Profile page says e-mail is off
     now = now or timezone.now()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from chartivo.accounts.models import User
 from chartivo.digests.models import NONE, MailPreference
-from chartivo.digests.schedule import preference_of
+from chartivo.digests.preferences import mail_preference_of
 
 _SALT = "chartivo.digests.unsubscribe"
 DIGEST = "digest"
@@ -60,7 +60,7 @@ def turn_off(user_id: int, message_type: str) -> None:
         # have been given (their dashboard's zone, the default digest), with alerts off.
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
-            MailPreference.objects.filter(pk=preference_of(user).pk).update(alerts=False)
+            MailPreference.objects.filter(pk=mail_preference_of(user).pk).update(alerts=False)
 
 
 # The token is the authority here, not a session: mail providers post without one.

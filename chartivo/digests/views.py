@@ -18,7 +18,7 @@ from chartivo.accounts.models import User
 from chartivo.charts.accounts import connections_of
 from chartivo.digests.models import FREQUENCY_CHOICES, MONTHLY, MailPreference
 from chartivo.digests.periods import MONTHLY_HISTORY_DAYS
-from chartivo.digests.schedule import preference_of
+from chartivo.digests.preferences import mail_preference_of
 from chartivo.metrics.periods import canonical_zone
 
 
@@ -50,7 +50,7 @@ class ProfileForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    preference = preference_of(user)
+    preference = mail_preference_of(user)
     initial: dict[str, Any] = {
         "time_zone": preference.time_zone,
         "digest": preference.digest,

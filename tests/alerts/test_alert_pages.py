@@ -17,7 +17,7 @@ from chartivo.alerts import signing
 from chartivo.alerts.models import SIGNED, AlertRule
 from chartivo.alerts.recipients import alert_recipients
 from chartivo.digests.models import MailPreference
-from chartivo.digests.schedule import preference_of
+from chartivo.digests.preferences import mail_preference_of
 from chartivo.digests.unsubscribe import ALERTS, unsubscribe_link
 from chartivo.integrations.stripe.connect import connect
 from chartivo.orgs.access import home_organisation
@@ -148,7 +148,7 @@ def test_alert_emails_turn_off_from_the_profile_or_one_click_and_nothing_else_ch
 ) -> None:
     rule = make_rule(owner, name="Any", metric="disputes", condition="above", threshold="1")
     assert alert_recipients(rule) == [owner, viewer]
-    before = preference_of(viewer)
+    before = mail_preference_of(viewer)
 
     # One click from the message: a POST with no session, as a mail provider makes it.
     link = unsubscribe_link(viewer.pk, ALERTS)
@@ -174,7 +174,9 @@ def test_alert_emails_turn_off_from_the_profile_or_one_click_and_nothing_else_ch
     assert alert_recipients(rule) == [owner]
 
 
-def test_a_ready_made_rule_needs_a_stripe_account(owner: Any, stripe_api: Any) -> None:
+def test_a_ready_made_rule_needs_a_stripe_account_and_is_added_once(
+    owner: Any, stripe_api: Any
+) -> None:
     client = _client(owner)
     client.post("/alerts/ready-made/", {"preset": "mastercard_disputes"})
     assert not AlertRule.objects.exists()
@@ -185,3 +187,9 @@ def test_a_ready_made_rule_needs_a_stripe_account(owner: Any, stripe_api: Any) -
     assert response["Location"] == f"/alerts/{rule.pk}/"
     assert (rule.metric, rule.condition) == ("dispute_rate", "above")
     assert rule.threshold == Decimal("1.25")
+    # Once added, the ready-made rule links to it; a second click opens it, adds no copy.
+    listing = client.get("/alerts/").content.decode()
+    assert f'href="/alerts/{rule.pk}/" aria-label="Added: open the rule' in listing
+    assert 'value="mastercard_disputes"' not in listing and 'value="visa_disputes"' in listing
+    again = client.post("/alerts/ready-made/", {"preset": "mastercard_disputes"})
+    assert again["Location"] == f"/alerts/{rule.pk}/" and AlertRule.objects.count() == 1

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from chartivo.charts.dashboard import DISPUTES, REFUNDS, SUCCEEDED, DashboardFigures
-from chartivo.charts.headlines import headline_views
+from chartivo.charts.dashboard import DISPUTES, GROSS, REFUNDS, SUCCEEDED, DashboardFigures
+from chartivo.charts.headlines import currencies_of, headline_views
 from chartivo.integrations.stripe.connect import connect
 from tests.conftest import run_worker
 
@@ -67,6 +67,23 @@ def test_a_rates_trend_is_the_rate_of_each_period() -> None:
     assert views["refund_rate"].trend == [50.0, 7.5, 4.0, None]
     assert views["refund_rate"].value == "10.00%"
     assert views["dispute_rate"].trend == [0.0, 0.0, 0.0, None]
+
+
+def test_a_quiet_range_is_compared_in_the_currency_of_the_period_before() -> None:
+    # Today's first quarter hour: nothing yet, while yesterday to the same time took money.
+    figures = DashboardFigures(
+        period_starts=[0],
+        current={},
+        previous={(GROSS, "eur"): 1_000, (SUCCEEDED, "eur"): 1, (GROSS, "usd"): 2_666},
+        trend={},
+    )
+    figures.previous[(SUCCEEDED, "usd")] = 3  # type: ignore[index]
+    assert currencies_of(figures) == ["usd", "eur"]
+    views = {view.key: view for view in headline_views(figures, "usd", "en_US")}
+    gross = views["gross_volume"]
+    assert gross.change is not None and gross.change.direction == "down"
+    assert gross.change.previous == "$26.66", gross.change
+    assert gross.value == "$0.00"
 
 
 @pytest.mark.django_db

@@ -1,17 +1,23 @@
 """The Alerts page as a merchant uses it, by keyboard and at phone width: a ready-made rule
 added in one click, the sync judging it, a rule of their own added through the form (its
-errors read out), the state of each rule in words. ``CHARTIVO_UPDATE_DOCS=1`` writes
-docs/alerts-desktop.png, the README's screenshot."""
+errors read out), the state of each rule in words; and the alert e-mail's HTML part as a
+mail client shows it, at desktop and phone widths. ``CHARTIVO_UPDATE_DOCS=1`` writes
+docs/alerts-desktop.png and docs/alert-email-*.png."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from chartivo.alerts.delivery import queue_event
+from tests.alerts.delivery_rows import event_of, run_alert_queue, webhook_rule
 from tests.alerts.rules_support import refresh
 from tests.browser.conftest import UPDATE_DOCS, Browsing
 from tests.browser.guide import DOCS, PAGE_OVERFLOW, Guide
 from tests.browser.secret import Secret
+from tests.support.mail import SmtpServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
@@ -69,3 +75,30 @@ def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_ph
         if UPDATE_DOCS and name == "desktop":
             page.goto(browsing.url("/alerts/"))
             (DOCS / "alerts-desktop.png").write_bytes(page.screenshot(full_page=True))
+
+
+def test_the_alert_email_reads_well_on_a_desktop_and_on_a_phone(
+    owner: Any, mail: SmtpServer, browsing: Browsing
+) -> None:
+    # ``owner`` and ``mail`` come first: made before the browser's event loop runs here.
+    with browsing.loop.paused():
+        rule, _ = webhook_rule(owner, "", name="Refund rate watch")
+        rule.notify_email = True
+        rule.save(update_fields=["notify_email"])
+        queue_event(event_of(rule))
+        run_alert_queue()
+    message = mail.wait_for(to=owner.email).message
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    # A page of its own, as a mail client shows it: no app, no app's security policy.
+    reader = browsing.page.context.new_page()
+    for width, name in ((1280, "desktop"), (390, "phone")):
+        reader.set_viewport_size({"width": width, "height": 900})
+        reader.set_content(str(html_part.get_content()))
+        expect(reader.get_by_role("heading", name="Refund rate watch", level=1)).to_be_visible()
+        expect(reader.get_by_text("2.40%", exact=True)).to_be_visible()
+        assert reader.evaluate(PAGE_OVERFLOW) <= 0, f"the alert runs off the side at {width} px"
+        image = reader.screenshot(full_page=True)
+        if UPDATE_DOCS:
+            (DOCS / f"alert-email-{name}.png").write_bytes(image)
+    reader.close()

@@ -2,8 +2,8 @@
 
 The golden tests compare the app's charts with this module. It reads the raw objects
 through the official SDK, as a merchant's own script would, and states each metric
-straight from the SPEC's table. Nothing here imports Chartivo (no catalogue, aggregation,
-periods, series or money code), so a mistake there cannot cancel out against itself; the
+straight from the table of docs/metrics.md. Nothing here imports Chartivo (no catalogue,
+aggregation, periods, series or money code), so a mistake there cannot cancel out; the
 only names shared with the app are the keys of the New Chart form (``"charges"``,
 ``"brand"``…), which are its interface.
 
@@ -16,6 +16,7 @@ of the date, of the ISO week's Monday or of the first of the month, or at the lo
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -329,7 +330,9 @@ class Calendar:
     _hi: float = field(init=False)
 
     def __post_init__(self) -> None:
-        self._lo, self._hi = self.start.timestamp(), self.end.timestamp()
+        # Whole seconds, as Stripe's ``created``: a range that ends now ends at the second
+        # now is in, so an hour that began 0.1 s ago has no instant in it yet.
+        self._lo, self._hi = self.start.timestamp(), math.floor(self.end.timestamp())
         self._index, self.periods = {}, []
         t = int(self._lo)
         assert t == self._lo and t % STEP_SECONDS == 0, "windows start on a 15-minute step"

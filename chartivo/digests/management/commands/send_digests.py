@@ -15,7 +15,7 @@ from django.utils import timezone
 from chartivo.accounts.models import User
 from chartivo.digests.models import FREQUENCIES, QUEUED, SENT, DigestDelivery
 from chartivo.digests.periods import period_ending_before
-from chartivo.digests.schedule import preference_of
+from chartivo.digests.preferences import mail_preference_of
 from chartivo.digests.send import deliver
 from chartivo.metrics.periods import parse_zone
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         user = User.objects.filter(email=options["user"].strip().lower()).first()
         if user is None:
             raise CommandError(f"No user with the address {options['user']!r}.")
-        zone_name = preference_of(user).time_zone
+        zone_name = mail_preference_of(user).time_zone
         today = timezone.now().astimezone(parse_zone(zone_name)).date()
         period = period_ending_before(options["period"], today)
         delivery, _ = DigestDelivery.objects.get_or_create(
