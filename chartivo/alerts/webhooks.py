@@ -202,20 +202,39 @@ def _at_address(url: str, address: str) -> tuple[str, str]:
     connecting would let a name that first answered a public address answer a private
     one the second time (DNS rebinding)."""
     parts = urlsplit(url)
-    userinfo, _, host_and_port = parts.netloc.rpartition("@")
+    userinfo, at, given_host = parts.netloc.rpartition("@")
     host = f"[{address}]" if ":" in address else address
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc}" if userinfo else netloc)), (
-        host_and_port
-    )
+    netloc = f"{userinfo}{at}{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), given_host
 
 
-async def _status_of(url: str, body: bytes, headers: dict[str, str], sni: str) -> int:
-    extensions = {"sni_hostname": sni} if urlsplit(url).scheme == "https" else {}
-    async with (
-        httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client,
-        client.stream("POST", url, content=body, headers=headers, extensions=extensions) as reply,
-    ):
+async def _status_of(url: str, addresses: list[str], body: bytes, headers: dict[str, str]) -> int:
+    """The status of one POST to the first of the checked ``addresses`` that accepts a
+    connection (a name may give an IPv6 address its receiver does not listen on)."""
+    host = urlsplit(url).hostname or ""
+    extensions = {"sni_hostname": host} if urlsplit(url).scheme == "https" else {}
+    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+        for address in addresses[:-1]:
+            try:
+                return await _one_post(client, url, address, body, headers, extensions)
+            except httpx.ConnectError:
+                continue
+        return await _one_post(client, url, addresses[-1], body, headers, extensions)
+
+
+async def _one_post(
+    client: httpx.AsyncClient,
+    url: str,
+    address: str,
+    body: bytes,
+    headers: dict[str, str],
+    extensions: dict[str, Any],
+) -> int:
+    pinned, host = _at_address(url, address)
+    headers = {**headers, "Host": host}
+    async with client.stream(
+        "POST", pinned, content=body, headers=headers, extensions=extensions
+    ) as reply:
         return reply.status_code  # the body is never read
 
 
@@ -234,12 +253,12 @@ def post(
         private = any(not ipaddress.ip_address(a).is_global for a in addresses)
     except (OSError, ValueError) as error:  # the name does not resolve (yet): try again
         return Answer(None, type(error).__name__)
+    if not addresses:
+        return Answer(None, "the name has no address")
     if private and not settings.WEBHOOKS_TO_PRIVATE_ADDRESSES:
         return Answer(None, PRIVATE, final=True)
-    pinned, host = _at_address(url, addresses[0])
-    sending = _status_of(pinned, body, {**headers, "Host": host}, urlsplit(url).hostname or "")
     try:
-        status = asyncio.run(asyncio.wait_for(sending, deadline))
+        status = asyncio.run(asyncio.wait_for(_status_of(url, addresses, body, headers), deadline))
     except (TimeoutError, httpx.TimeoutException):
         return Answer(None, "timed out")
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as error:

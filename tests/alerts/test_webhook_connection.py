@@ -1,17 +1,29 @@
 """The one connection a webhook's request makes: to the address that was checked (the
-receiver still sees the host it was given), and never longer than the whole request's
-deadline, even from a receiver that answers a byte at a time."""
+receiver still sees the host it was given, and over https the certificate is checked
+against that name), and never longer than the whole request's deadline, even from a
+receiver that answers a byte at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from chartivo.alerts.webhooks import PRIVATE, post
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from chartivo.alerts.webhooks import PRIVATE, _status_of, post
 from tests.support.receiver import WebhookReceiver
 
 BODY, HEADERS = b'{"text":"hello"}', {"Content-Type": "application/json"}
@@ -31,6 +43,17 @@ def test_the_request_goes_to_the_checked_address_with_the_host_it_was_given(
     assert received.body == BODY
     settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = False
     assert post(by_name, BODY, HEADERS).error == PRIVATE
+
+
+def test_of_several_checked_addresses_the_first_that_listens_gets_the_request() -> None:
+    with WebhookReceiver() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        url = f"http://receiver.example:{port}/hooks/chartivo"
+        # The receiver listens on IPv4 only: the IPv6 address refuses (or is unreachable).
+        status = asyncio.run(_status_of(url, ["::1", "127.0.0.1"], BODY, HEADERS))
+        (received,) = receiver.received
+    assert status == 200
+    assert received.headers["Host"] == f"receiver.example:{port}"
 
 
 @contextmanager
@@ -68,3 +91,71 @@ def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_deadline(settings: A
         answer = post(url, BODY, HEADERS, deadline=deadline)
     assert (answer.status, answer.error) == (None, "timed out")
     assert time.monotonic() - started >= deadline  # it was the whole-request deadline
+
+
+def _certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for the DNS name ``name``, and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@contextmanager
+def _https_receiver(cert_file: Path, key_file: Path) -> Iterator[int]:
+    """An https receiver on 127.0.0.1 answering 204; yields its port."""
+
+    class _Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("served_as", "accepted"), [("localhost", True), ("other.example", False)])
+def test_over_https_the_certificate_is_checked_against_the_name_given(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served_as: str, accepted: bool
+) -> None:
+    settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = True
+    cert_file, key_file = _certificate(tmp_path, served_as)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # trusted, as a public CA would be
+    with _https_receiver(cert_file, key_file) as port:
+        answer = post(f"https://localhost:{port}/hooks", BODY, HEADERS)
+    assert answer.accepted is accepted, answer
+    assert answer.status == (204 if accepted else None)
