@@ -267,3 +267,24 @@ def test_exports_open_and_say_what_they_hold(
     figures = {row["figure"] for row in rows}
     assert {"Gross volume", "Successful charges", "Refund rate (%)"} <= figures
     assert all(row["zone"] == "Europe/Paris" for row in rows)
+
+
+def test_password_guesses_are_limited_per_link_and_address_and_say_when_to_try_again(
+    owner: Any, owner_client: Client
+) -> None:
+    chart = Chart.objects.create(owner=owner, name="Count", metric="charges", measure="count")
+    locked = share(owner_client, f"chart={chart.pk}&{VIEW}", password="open sesame 7")
+    other = share(owner_client, f"chart={chart.pk}&{VIEW}", password="open sesame 8")
+    guesser = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        _shows_nothing(guesser.post(locked, {"password": "guess"}), 403, "Wrong password")
+    # Past five wrong guesses at one link, even the right password waits.
+    refused = guesser.post(locked, {"password": "open sesame 7"})
+    _shows_nothing(refused, 429, "Too many wrong passwords: try again in")
+    _shows_nothing(guesser.get(locked), 200, "These figures are protected")
+    # Another link from the same address, and the same link from another, still open.
+    assert guesser.post(other, {"password": "open sesame 8"}).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="198.51.100.4").post(locked, {"password": "open sesame 7"}).status_code
+        == 302
+    )
