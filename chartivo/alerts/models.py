@@ -85,10 +85,11 @@ class AlertRule(models.Model):
     evaluated_cut = models.BigIntegerField(null=True, blank=True)  # Unix s: window's end
     # The last verdict, for the Alerts page: "breached", "ok", "no_history" (too few weeks
     # to tell what is usual), "no_data" (a rate with nothing to divide by), "" (not yet).
-    last_status = models.CharField(max_length=12, blank=True)
-    last_value = models.CharField(max_length=64, blank=True)
-    last_expected = models.CharField(max_length=96, blank=True)
-    last_summary = models.CharField(max_length=300, blank=True)
+    # db_default: the previous release, still serving during a deploy, inserts without them.
+    last_status = models.CharField(max_length=12, blank=True, default="", db_default="")
+    last_value = models.CharField(max_length=64, blank=True, default="", db_default="")
+    last_expected = models.CharField(max_length=96, blank=True, default="", db_default="")
+    last_summary = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         ordering: ClassVar = ["created_at", "pk"]

@@ -187,37 +187,40 @@ def usable_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _addresses_of(url: str) -> list[str]:
+async def _addresses_of(url: str) -> list[str]:
     """The addresses the host of ``url`` resolves to (itself when it is an address)."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    found = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    loop = asyncio.get_running_loop()
+    found = await loop.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in found]
 
 
 def _at_address(url: str, address: str) -> tuple[str, str]:
-    """``url`` aimed at ``address`` instead of its host, and the Host header it needs.
+    """``url`` aimed at ``address`` instead of its host, and the Host header it needs (the
+    host as sent on the wire: a name in another script in its IDNA form).
 
     The request goes to the address that was checked: asking the resolver again when
     connecting would let a name that first answered a public address answer a private
     one the second time (DNS rebinding)."""
     parts = urlsplit(url)
-    userinfo, at, given_host = parts.netloc.rpartition("@")
+    userinfo, at, _ = parts.netloc.rpartition("@")
     host = f"[{address}]" if ":" in address else address
     netloc = f"{userinfo}{at}{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc)), given_host
+    return urlunsplit(parts._replace(netloc=netloc)), httpx.URL(url).netloc.decode("ascii")
 
 
 async def _status_of(url: str, addresses: list[str], body: bytes, headers: dict[str, str]) -> int:
     """The status of one POST to the first of the checked ``addresses`` that accepts a
-    connection (a name may give an IPv6 address its receiver does not listen on)."""
-    host = urlsplit(url).hostname or ""
-    extensions = {"sni_hostname": host} if urlsplit(url).scheme == "https" else {}
+    connection (a name may give an IPv6 address its receiver does not listen on, or one
+    that does not answer at all)."""
+    given = httpx.URL(url)
+    extensions = {"sni_hostname": given.raw_host.decode("ascii")} if given.scheme == "https" else {}
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
         for address in addresses[:-1]:
             try:
                 return await _one_post(client, url, address, body, headers, extensions)
-            except httpx.ConnectError:
+            except (httpx.ConnectError, httpx.ConnectTimeout):
                 continue
         return await _one_post(client, url, addresses[-1], body, headers, extensions)
 
@@ -238,33 +241,36 @@ async def _one_post(
         return reply.status_code  # the body is never read
 
 
-def post(
-    url: str, body: bytes, headers: dict[str, str], *, deadline: float = DEADLINE_SECONDS
-) -> Answer:
-    """POSTs ``body`` to ``url`` once, within ``deadline`` seconds in all. Redirects are not
-    followed (the address a user gave is the only one a body goes to), nor is an address
-    on a private network unless the operator allows it (``WEBHOOKS_TO_PRIVATE_ADDRESSES``);
-    any 2xx is accepted. What goes wrong is named by its kind only: an exception's text can
-    hold the address, whose path is a Slack webhook's secret."""
-    if not usable_address(url):
-        return Answer(None, "not an http or https address", final=True)
-    try:
-        addresses = _addresses_of(url)
-        private = any(not ipaddress.ip_address(a).is_global for a in addresses)
-    except (OSError, ValueError) as error:  # the name does not resolve (yet): try again
-        return Answer(None, type(error).__name__)
+async def _post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    addresses = await _addresses_of(url)
     if not addresses:
         return Answer(None, "the name has no address")
+    private = any(not ipaddress.ip_address(a).is_global for a in addresses)
     if private and not settings.WEBHOOKS_TO_PRIVATE_ADDRESSES:
         return Answer(None, PRIVATE, final=True)
-    try:
-        status = asyncio.run(asyncio.wait_for(_status_of(url, addresses, body, headers), deadline))
-    except (TimeoutError, httpx.TimeoutException):
-        return Answer(None, "timed out")
-    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as error:
-        return Answer(None, type(error).__name__)
+    status = await _status_of(url, addresses, body, headers)
     if 200 <= status < 300:
         return Answer(status)
     if 300 <= status < 400:
         return Answer(status, f"HTTP {status} (redirects are not followed)")
     return Answer(status, f"HTTP {status}")
+
+
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, deadline: float = DEADLINE_SECONDS
+) -> Answer:
+    """POSTs ``body`` to ``url`` once, name lookup included, within ``deadline`` seconds in
+    all. Redirects are not followed (the address a user gave is the only one a body goes
+    to), nor is an address on a private network unless the operator allows it
+    (``WEBHOOKS_TO_PRIVATE_ADDRESSES``); any 2xx is accepted. What goes wrong is named by
+    its kind only: an exception's text can hold the address, whose path is a Slack
+    webhook's secret. Called by the worker, outside any event loop."""
+    if not usable_address(url):
+        return Answer(None, "not an http or https address", final=True)
+    try:
+        return asyncio.run(asyncio.wait_for(_post(url, body, headers), deadline))
+    except (TimeoutError, httpx.TimeoutException):
+        return Answer(None, "timed out")
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as error:
+        # The name does not resolve (yet), the receiver refused, the address is unusable.
+        return Answer(None, type(error).__name__)

@@ -252,8 +252,7 @@ def dashboard_heading(
         context["comparison_message"] = comparison.message
     elif isinstance(comparison, Compared):
         label = COMPARE_LABELS[Compare(view.compare)]
-        previous = span_text(comparison.previous, zone, so_far=dashboard.time_range.so_far)
-        context["comparison_label"] = f"{label}: {previous}"
+        context["comparison_label"] = f"{label}: {span_text(comparison.previous, zone)}"
     return dashboard
 
 

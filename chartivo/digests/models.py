@@ -35,7 +35,8 @@ class MailPreference(models.Model):
     digest_since = models.DateTimeField(default=timezone.now)
     # Alert e-mails of the organisations' rules (chartivo/alerts): on until turned off here
     # or by an alert's one-click unsubscribe link.
-    alerts = models.BooleanField(default=True)
+    # db_default: the previous release, still serving during a deploy, inserts without it.
+    alerts = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["digest", "time_zone"])]

@@ -1,14 +1,19 @@
 """Which side of the usual range breaks a rule: "is unusual" fires on either, "is unusually
 high" (the failed-payment spike) only above it. Judged from plain sums, as a refresh
-hands them over: ten weeks of an ordinary hour with 20 successful charges."""
+hands them over: eight weeks of an ordinary hour with about 20 successful charges. And
+the ready-made spike rules made before "is unusually high" existed become it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from chartivo.alerts.conditions import BREACHED, OK, judge, windows_of
 from chartivo.alerts.models import HOUR, UNUSUAL, UNUSUALLY_HIGH, AlertRule
-from chartivo.alerts.presets import PRESET_BY_KEY
 from chartivo.charts.dashboard import SUCCEEDED
 
 CUT = 1_764_547_200  # a Monday 00:00 UTC, on a quarter hour
@@ -36,5 +41,40 @@ def test_an_unusually_low_figure_breaks_unusual_and_not_unusually_high(
     assert _verdict(UNUSUALLY_HIGH, now) == unusually_high
 
 
-def test_the_failed_payment_spike_fires_on_a_high_rate_only() -> None:
-    assert PRESET_BY_KEY["failed_payment_spike"].condition == UNUSUALLY_HIGH
+def _migrate(target: str) -> Any:
+    """The alerts app migrated to ``target``; the models as they were there."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("alerts", target)])
+    executor.loader.build_graph()
+    return executor.loader.project_state(("alerts", target)).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ready_made_spike_rules_made_before_turn_unusually_high_and_back() -> None:
+    try:
+        old = _migrate("0003_rules_last_judgement")
+        organisation = old.get_model("orgs", "Organisation").objects.create(name="Shop")
+        rules = old.get_model("alerts", "AlertRule").objects
+
+        def rule(name: str, metric: str, preset: str) -> int:
+            made = rules.create(
+                organisation=organisation,
+                name=name,
+                metric=metric,
+                condition=UNUSUAL,
+                window="day",
+                preset=preset,
+            )
+            return int(made.pk)
+
+        spike = rule("Spike", "failed_payment_rate", "failed_payment_spike")
+        changed = rule("Edited to watch refunds", "refund_rate", "failed_payment_spike")
+        own = rule("Own unusual rule", "failed_payment_rate", "")
+        new = _migrate("0004_unusually_high").get_model("alerts", "AlertRule").objects
+        conditions = dict(new.values_list("pk", "condition"))
+        assert conditions == {spike: UNUSUALLY_HIGH, changed: UNUSUAL, own: UNUSUAL}
+        # Rolled back, the older release finds only conditions it knows.
+        back = _migrate("0003_rules_last_judgement").get_model("alerts", "AlertRule").objects
+        assert set(back.values_list("condition", flat=True)) == {UNUSUAL}
+    finally:
+        call_command("migrate", verbosity=0)

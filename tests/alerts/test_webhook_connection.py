@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from chartivo.alerts.webhooks import PRIVATE, _status_of, post
+from chartivo.alerts.webhooks import PRIVATE, _at_address, _status_of, post
 from tests.support.receiver import WebhookReceiver
 
 BODY, HEADERS = b'{"text":"hello"}', {"Content-Type": "application/json"}
@@ -56,11 +56,20 @@ def test_of_several_checked_addresses_the_first_that_listens_gets_the_request() 
     assert received.headers["Host"] == f"receiver.example:{port}"
 
 
+def test_a_name_in_another_script_is_sent_as_its_idna_form() -> None:
+    pinned, host = _at_address("https://user:pw@bücher.example:8443/hooks?x=1", "2001:db8::7")
+    assert (pinned, host) == (
+        "https://user:pw@[2001:db8::7]:8443/hooks?x=1",
+        "xn--bcher-kva.example:8443",
+    )
+
+
 @contextmanager
 def _dripping_receiver(every: float) -> Iterator[str]:
     """A receiver that reads the request and answers 200, one byte per ``every`` seconds:
     each byte comes well within a read's timeout, the whole answer does not."""
     server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(60)  # a request that never comes fails the test instead of hanging it
     stop = threading.Event()
 
     def serve() -> None:

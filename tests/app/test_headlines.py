@@ -74,10 +74,14 @@ def test_a_quiet_range_is_compared_in_the_currency_of_the_period_before() -> Non
     figures = DashboardFigures(
         period_starts=[0],
         current={},
-        previous={(GROSS, "eur"): 1_000, (SUCCEEDED, "eur"): 1, (GROSS, "usd"): 2_666},
+        previous={
+            (GROSS, "eur"): 1_000,
+            (SUCCEEDED, "eur"): 1,
+            (GROSS, "usd"): 2_666,
+            (SUCCEEDED, "usd"): 3,
+        },
         trend={},
     )
-    figures.previous[(SUCCEEDED, "usd")] = 3  # type: ignore[index]
     assert currencies_of(figures) == ["usd", "eur"]
     views = {view.key: view for view in headline_views(figures, "usd", "en_US")}
     gross = views["gross_volume"]

@@ -3,16 +3,30 @@ from typing import Any
 from django.db import migrations, models
 
 
-def spikes_only_when_high(apps: Any, schema_editor: Any) -> None:
-    """Ready-made failed-payment spike rules made as "unusual" fired on an unusually quiet
-    day of failures too; they were added to hear of spikes only."""
+def _spike_rules(apps: Any) -> Any:
+    """Ready-made failed-payment spike rules still watching what they were made to."""
     rules = apps.get_model("alerts", "AlertRule").objects
-    rules.filter(preset="failed_payment_spike", condition="unusual").update(
-        condition="unusually_high"
-    )
+    return rules.filter(preset="failed_payment_spike", metric="failed_payment_rate")
+
+
+def spikes_only_when_high(apps: Any, schema_editor: Any) -> None:
+    """Made as "unusual", they fired on an unusually quiet day of failures too; they were
+    added to hear of spikes only."""
+    _spike_rules(apps).filter(condition="unusual").update(condition="unusually_high")
+
+
+def spikes_either_way(apps: Any, schema_editor: Any) -> None:
+    """Back to "unusual" before the column narrows again: the older release has no other
+    word for them, and "unusually_high" would not fit."""
+    rules = apps.get_model("alerts", "AlertRule").objects
+    rules.filter(condition="unusually_high").update(condition="unusual")
 
 
 class Migration(migrations.Migration):
+    # The previous release, for the minutes of a deploy, reads no history for a condition
+    # it does not know: it makes no judgement of an "unusually_high" rule and sends
+    # nothing. The column only widens (PostgreSQL does not rewrite the table).
+    reviewed = "widens a varchar; the previous release makes no judgement of the new value"
     dependencies = [
         ("alerts", "0003_rules_last_judgement"),
     ]
@@ -33,5 +47,5 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
-        migrations.RunPython(spikes_only_when_high, migrations.RunPython.noop),
+        migrations.RunPython(spikes_only_when_high, spikes_either_way),
     ]

@@ -22,7 +22,8 @@ def make_home_organisations(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orgs", "0001_initial")]
+    # It reads who is still waiting for their sign-up to be confirmed (``signup_pending``).
+    dependencies = [("orgs", "0001_initial"), ("accounts", "0002_throttling_and_pending_signups")]
 
     operations = [migrations.RunPython(make_home_organisations, migrations.RunPython.noop)]
 
