@@ -177,8 +177,11 @@ class ViewRangeForm(forms.Form):
         super().__init__(renamed, **kwargs)
 
     def view_range(self, default: ViewRange) -> ViewRange:
-        """The address's range over ``default`` (the remembered one) field by field."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """The address's range over ``default`` (the remembered one) field by field: a
+        field that is not valid (a misspelt zone) falls back alone, and ``problems`` says
+        so; the others still apply."""
+        self.is_valid()  # cleans each field; those that fail are left out of cleaned_data
+        data = self.cleaned_data
         preset = data.get("range") or default.range_preset
         start: date | None = data.get("start") or default.custom_start
         end: date | None = data.get("end") or default.custom_end
@@ -189,6 +192,22 @@ class ViewRangeForm(forms.Form):
             data.get("tz") or default.time_zone,
             data.get("compare") or default.compare,
         )
+
+    def problems(self, shown: ViewRange) -> list[str]:
+        """What of the address could not be used, in plain words, and what is shown
+        instead: never a different view without a word."""
+        if not self.given() or self.is_valid():
+            return []
+        instead = {
+            "tz": shown.time_zone,
+            "range": dict(RANGE_LABELS).get(shown.range_preset, shown.range_preset),
+            "compare": dict(COMPARE_CHOICES).get(shown.compare, shown.compare),
+        }
+        said = {name: " ".join(str(e) for e in errors) for name, errors in self.errors.items()}
+        return [
+            f"{words} Showing {instead[name]} instead." if name in instead else words
+            for name, words in said.items()
+        ]
 
     def given(self) -> bool:
         return any(self.data.get(k) for k in ("range", "tz", "compare", "start", "end"))

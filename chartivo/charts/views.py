@@ -230,6 +230,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "sync": sync,
         "view": view,
         "range_form": ViewRangeForm({**_as_params(view)}),
+        "range_problems": form.problems(view),
         "range_name": range_name(view),
         "zones": zone_names(),
         "undo": _undo(request),

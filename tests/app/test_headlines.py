@@ -10,6 +10,7 @@ from django.test import Client
 
 from chartivo.charts.dashboard import DISPUTES, GROSS, REFUNDS, SUCCEEDED, DashboardFigures
 from chartivo.charts.headlines import currencies_of, headline_views
+from chartivo.charts.models import Chart
 from chartivo.integrations.stripe.connect import connect
 from tests.conftest import run_worker
 
@@ -100,3 +101,19 @@ def test_home_remembers_a_range_it_can_show_and_forgets_one_it_cannot(
     refused = owner_client.get("/?range=custom&from=2001-01-01&to=2001-01-31")
     assert "Chartivo keeps only the last" in refused.text
     assert 'value="last_30_days" selected' in owner_client.get("/").text
+
+
+@pytest.mark.django_db
+def test_a_misspelt_zone_is_said_and_the_rest_of_the_address_still_applies(
+    owner: Any, owner_client: Client
+) -> None:
+    owner_client.get("/?range=last_30_days&tz=Europe/Paris")
+    home = owner_client.get("/?range=today&tz=Mars/Olympus&compare=previous_period").text
+    assert "Unknown time zone “Mars/Olympus”" in home and "Showing Europe/Paris instead." in home
+    assert 'value="today" selected' in home  # the range asked for, not the remembered one
+    assert 'value="Europe/Paris"' in home
+    chart = Chart.objects.create(owner=owner, name="Count", metric="charges", measure="count")
+    page = owner_client.get(f"/charts/{chart.pk}/?range=today&tz=Mars/Olympus").text
+    assert "Unknown time zone “Mars/Olympus”" in page and "Showing UTC instead." in page
+    assert 'value="today" selected' in page
+    assert "Unknown time zone" not in owner_client.get(f"/charts/{chart.pk}/?tz=Asia/Tokyo").text

@@ -346,11 +346,30 @@ def chart_card(page: Page, name: str) -> Locator:
 
 # --- The keyboard alone -------------------------------------------------------------------
 
-FOCUS_RING = """el => [el, ...(el.labels || [])].some(node => {
+# A focus ring that can be seen: a box shadow or outline with a colour of at least 3:1
+# against the page's background (WCAG 2.2's focus appearance), on the element or its label.
+FOCUS_RING = r"""el => {
+  const rgb = (c) => (c.match(/[\d.]+/g) || ["255", "255", "255"]).map(Number);
+  const channel = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = (p) => 0.2126 * channel(p[0]) + 0.7152 * channel(p[1]) + 0.0722 * channel(p[2]);
+  const opaque = [document.body, document.documentElement]
+    .map((node) => rgb(getComputedStyle(node).backgroundColor))
+    .find((p) => p.length < 4 || p[3] > 0.5) || [255, 255, 255];
+  const page = lum(opaque);
+  const seen = (c) => {
+    const l = lum(rgb(c));
+    return (Math.max(l, page) + 0.05) / (Math.min(l, page) + 0.05) >= 3;
+  };
+  return [el, ...(el.labels || [])].some((node) => {
     const style = getComputedStyle(node);
-    return style.boxShadow !== "none" ||
-      (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0);
-})"""
+    const shadows = style.boxShadow === "none" ? "" : style.boxShadow;
+    const colours = shadows.match(/rgba?\([^)]*\)/g) || [];
+    if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) {
+      colours.push(style.outlineColor);
+    }
+    return colours.some(seen);
+  });
+}"""
 
 
 def tab_to(page: Page, target: Locator, *, limit: int = 40) -> None:
@@ -358,7 +377,7 @@ def tab_to(page: Page, target: Locator, *, limit: int = 40) -> None:
     and checks that the focus can be seen there."""
     for _ in range(limit):
         if target.evaluate("el => el === document.activeElement"):
-            assert target.evaluate(FOCUS_RING), "the focused element shows no focus ring"
+            assert target.evaluate(FOCUS_RING), "the focused element shows no focus ring to be seen"
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{target} cannot be reached with the Tab key")

@@ -290,4 +290,8 @@ def test_the_guides_pages_fit_a_phone_and_every_text_is_readable(
     check("chart")
     guide.home_by_logo()
     check("home")
+    guide.open_profile_menu()
+    page.get_by_role("link", name="Members", exact=True).click()
+    expect(page.get_by_role("button", name="Remove dorothy.v@example.com")).to_be_visible()
+    check("members")
     assert problems == {}, "text below AA contrast, or wider than a phone"
