@@ -99,6 +99,12 @@ def windows_of(rule: AlertRule, cut: int, oldest: int) -> RuleWindows:
     return RuleWindows(current)
 
 
+def verb_of(label: str, singular: str, plural: str) -> str:
+    """The verb agreeing with a figure's label: its plural nouns ("Refunds", "New
+    customers") end in s, its other labels ("Gross volume", "Refund rate") do not."""
+    return plural if label.endswith("s") else singular
+
+
 def _percent_words(value: Fraction) -> str:
     return f"{float(value):,.0f}%" if value.denominator == 1 else f"{float(value):,.1f}%"
 
@@ -121,6 +127,11 @@ class _Reading:
 
     def words(self, value: Fraction) -> str:
         return in_words(self.headline, value, self.currency)
+
+    @property
+    def label_is(self) -> str:
+        """The label with its verb: "Refund rate over … is", "Refunds over … are"."""
+        return f"{self.label} {verb_of(self.headline.label, 'is', 'are')}"
 
 
 def judge(rule: AlertRule, windows: RuleWindows, sums: dict[Window, Sums]) -> Judgement:
@@ -156,7 +167,7 @@ def _judge(rule: AlertRule, windows: RuleWindows, sums: dict[Window, Sums]) -> J
 
 
 def _threshold(reading: _Reading) -> Judgement:
-    rule, value, shown, label = reading.rule, reading.value, reading.shown, reading.label
+    rule, value, shown, subject = reading.rule, reading.value, reading.shown, reading.label_is
     assert rule.threshold is not None
     limit = threshold_in_unit(reading.headline, Fraction(rule.threshold), reading.currency)
     limit_shown = reading.words(limit)
@@ -167,9 +178,9 @@ def _threshold(reading: _Reading) -> Judgement:
         breached, expected = value < limit, f"{limit_shown} or more"
         side = "below"
     if breached:
-        summary = f"{label} is {shown}, {side} the rule's {limit_shown}."
+        summary = f"{subject} {shown}, {side} the rule's {limit_shown}."
     else:
-        summary = f"{label} is {shown}: {expected}, as the rule asks."
+        summary = f"{subject} {shown}: {expected}, as the rule asks."
     return Judgement(BREACHED if breached else OK, shown, expected, summary)
 
 
@@ -181,7 +192,9 @@ def _change(reading: _Reading) -> Judgement:
     then = BEFORE_WORDS[rule.window]
     if not before:
         return Judgement(
-            NO_DATA, shown, summary=f"{label} is {shown}; nothing to compare with in {then}."
+            NO_DATA,
+            shown,
+            summary=f"{reading.label_is} {shown}; nothing to compare with in {then}.",
         )
     before_shown = reading.words(before)
     change = (value - before) / before * 100
@@ -210,7 +223,7 @@ def _usual_when(rule: AlertRule, window: Window, zone: ZoneInfo) -> str:
 
 
 def _unusual(reading: _Reading) -> Judgement:
-    rule, value, shown, label = reading.rule, reading.value, reading.shown, reading.label
+    rule, value, shown, subject = reading.rule, reading.value, reading.shown, reading.label_is
     headline, currency, windows = reading.headline, reading.currency, reading.windows
     history = [reading.value_of(w) for w in windows.history]
     known = [v for v in history if v is not None]
@@ -222,7 +235,7 @@ def _unusual(reading: _Reading) -> Judgement:
             NO_HISTORY,
             shown,
             summary=(
-                f"{label} is {shown}. Not enough history to tell what is usual yet: it takes "
+                f"{subject} {shown}. Not enough history to tell what is usual yet: it takes "
                 f"{anomaly.FEWEST_WEEKS} weeks of the same weekday and hour."
             ),
         )
@@ -231,14 +244,14 @@ def _unusual(reading: _Reading) -> Judgement:
     expected = f"between {low} and {high}, usual for {when}"
     weeks = f"the previous {band.weeks} weeks"
     if band.holds(value):
-        summary = f"{label} is {shown}, within its usual {low} to {high} ({when}, {weeks})."
+        summary = f"{subject} {shown}, within its usual {low} to {high} ({when}, {weeks})."
         return Judgement(OK, shown, expected, summary)
     if rule.condition == UNUSUALLY_HIGH and float(value) < band.low:
-        summary = f"{label} is {shown}, below its usual {low} to {high} ({when}, {weeks})."
+        summary = f"{subject} {shown}, below its usual {low} to {high} ({when}, {weeks})."
         return Judgement(OK, shown, expected, summary)
     side = "above" if float(value) > band.high else "below"
     summary = (
-        f"{label} is {shown}, unusually {'high' if side == 'above' else 'low'}: {side} its "
+        f"{subject} {shown}, unusually {'high' if side == 'above' else 'low'}: {side} its "
         f"usual {low} to {high} for {when} over {weeks}."
     )
     return Judgement(BREACHED, shown, expected, summary)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from chartivo.alerts.conditions import UNUSUAL_WINDOWS, WINDOW_WORDS
+from chartivo.alerts.conditions import UNUSUAL_WINDOWS, WINDOW_WORDS, verb_of
 from chartivo.alerts.figures import HEADLINE_BY_KEY
 from chartivo.alerts.models import (
     CONDITION_CHOICES,
@@ -188,12 +188,15 @@ def describe(rule: AlertRule) -> str:
     label = headline.label if headline else rule.metric
     words = WINDOW_WORDS.get(rule.window, rule.window)
     threshold = plain(rule.threshold) if rule.threshold is not None else None
+    is_ = verb_of(label, "is", "are")
     if rule.condition == UNUSUAL:
-        return f"{label} over {words} is unusual for the weekday and hour"
+        return f"{label} over {words} {is_} unusual for the weekday and hour"
     if rule.condition == UNUSUALLY_HIGH:
-        return f"{label} over {words} is unusually high for the weekday and hour"
+        return f"{label} over {words} {is_} unusually high for the weekday and hour"
     if rule.condition in (RISES, FALLS):
-        verb = "rises" if rule.condition == RISES else "falls"
+        verb = verb_of(
+            label, *(("rises", "rise") if rule.condition == RISES else ("falls", "fall"))
+        )
         return f"{label} over {words} {verb} by more than {threshold}% against the window before"
     side = "above" if rule.condition == "above" else "below"
     if headline is not None and headline.kind == "rate":
@@ -202,4 +205,4 @@ def describe(rule: AlertRule) -> str:
         shown = f"{threshold} {rule.currency.upper()}"
     else:
         shown = str(threshold)
-    return f"{label} over {words} is {side} {shown}"
+    return f"{label} over {words} {is_} {side} {shown}"

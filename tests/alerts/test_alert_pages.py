@@ -104,7 +104,7 @@ def test_the_form_explains_what_is_missing_and_saves_a_rule(owner: Any) -> None:
     assert (rule.metric, rule.currency, rule.connection_id) == ("refunds", "usd", None)
     assert rule.threshold == Decimal("500")
     page = client.get(saved["Location"]).content.decode()
-    assert "Refunds over the last 24 hours is above 500 USD" in page
+    assert "Refunds over the last 24 hours are above 500 USD" in page
     assert "Waiting for the next sync" in page
 
     # Deleting asks first.

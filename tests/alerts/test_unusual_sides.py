@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from chartivo.alerts.conditions import BREACHED, OK, judge, windows_of
+from chartivo.alerts.forms import describe
 from chartivo.alerts.models import HOUR, UNUSUAL, UNUSUALLY_HIGH, AlertRule
 from chartivo.charts.dashboard import SUCCEEDED
 
@@ -78,3 +79,19 @@ def test_ready_made_spike_rules_made_before_turn_unusually_high_and_back() -> No
         assert set(back.values_list("condition", flat=True)) == {UNUSUAL}
     finally:
         call_command("migrate", verbosity=0)
+
+
+def test_the_words_agree_with_plural_figures() -> None:
+    rule = AlertRule(name="Charges", metric="successful_charges", condition=UNUSUAL, window=HOUR)
+    rule.time_zone = "UTC"
+    windows = windows_of(rule, CUT, oldest=CUT - 70 * 86_400)
+    sums = {w: {(SUCCEEDED, "usd"): n} for w, n in zip(windows.history, USUAL, strict=True)}
+    sums[windows.current] = {(SUCCEEDED, "usd"): 60}
+    summary = judge(rule, windows, sums).summary
+    assert summary.startswith("Successful charges over the last hour are 60, unusually high")
+    assert (
+        describe(rule)
+        == "Successful charges over the last hour are unusual for the weekday and hour"
+    )
+    rule.metric = "refund_rate"
+    assert describe(rule).startswith("Refund rate over the last hour is unusual")

@@ -44,6 +44,12 @@ def test_alerts_are_added_in_one_click_or_through_the_form_on_a_desktop_and_a_ph
 
     # A rule of one's own, by keyboard: the form says what is missing.
     page.get_by_role("link", name="Add a rule").click()
+    # A value means nothing to "is unusually high": the field goes while it is chosen.
+    condition = page.get_by_label("Alert when the figure", exact=True)
+    condition.select_option(label="is unusually high for the weekday and hour")
+    expect(page.get_by_label("Value", exact=True)).to_be_hidden()
+    condition.select_option(label="is above")
+    expect(page.get_by_label("Value", exact=True)).to_be_visible()
     page.get_by_label("Name", exact=True).fill("Big refund day")
     page.get_by_label("Figure", exact=True).select_option(label="Refunds")
     page.get_by_label("Value", exact=True).fill("500")

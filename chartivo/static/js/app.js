@@ -205,8 +205,21 @@
     });
   }
 
+  // An alert rule's Value means nothing for "is unusual" and "is unusually high" (their
+  // range comes from the figure's own history): the field is hidden while one is chosen.
+  function setupAlertConditions() {
+    var condition = document.getElementById("id_condition");
+    var threshold = document.getElementById("id_threshold");
+    if (!condition || !threshold || !threshold.closest(".field")) return;
+    var field = threshold.closest(".field");
+    var show = function () { field.hidden = /^unusual/.test(condition.value); };
+    condition.addEventListener("change", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupPrint();
+    setupAlertConditions();
     setupProfileMenu();
     setupSyncStatus();
     setupConfirmations();
