@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from chartivo.charts.dashboard import (
+    GROSS,
     HEADLINES,
     QUANTITIES,
     SUCCEEDED,
@@ -132,12 +133,25 @@ def _settled_in(figures: DashboardFigures, headline: Headline, currency: str) ->
     return [] if currency in seen else sorted(code.upper() for code in seen)
 
 
+def _converted_into(figures: DashboardFigures, headline: Headline, currency: str) -> list[str]:
+    """For a figure of balance transactions shown by currency charged, in a currency money
+    settled in: the other currencies charged that have no balance transactions of their
+    own (Stripe converted those payments into a settlement currency). Empty otherwise."""
+    if not set(headline.numerator) <= _SETTLED:
+        return []
+    totals = (figures.current, figures.previous or {})
+    moved = {code for t in totals for (q, code), v in t.items() if q in headline.numerator and v}
+    charged = {code for t in totals for (q, code), v in t.items() if q == GROSS and v}
+    return sorted(code.upper() for code in charged - moved) if currency in moved else []
+
+
 def _sum_view(
-    headline: Headline, figures: DashboardFigures, currency: str, locale: str
+    headline: Headline, figures: DashboardFigures, currency: str, locale: str, settled_view: bool
 ) -> HeadlineView:
     code = currency if headline.kind == "amount" else None
     kind: Literal["amount", "count"] = "amount" if headline.kind == "amount" else "count"
     settled = _settled_in(figures, headline, currency) if code else []
+    converted = _converted_into(figures, headline, currency) if code and not settled_view else []
     if settled:
         # Not a zero: the money moved, in another currency.
         note = (
@@ -161,6 +175,14 @@ def _sum_view(
         )
     scale = 10 ** minor_unit_exponent(code) if code else 1
     trend: list[float | None] = [v / scale for v in _trend(figures, headline.numerator, code)]
+    # Next to Gross volume by currency charged, a Net volume holding converted payments
+    # would look larger than its gross: it says so.
+    note = (
+        f"Also holds payments charged in {', '.join(converted)}, which Stripe converted "
+        f"into {currency.upper()}."
+        if converted
+        else ""
+    )
     return HeadlineView(
         headline.key,
         headline.label,
@@ -169,6 +191,7 @@ def _sum_view(
         figure(now, kind, code or "", locale),
         delta,
         trend,
+        note,
     )
 
 
@@ -199,7 +222,7 @@ def headline_views(
     return [
         _rate_view(headline, figures, locale)
         if headline.kind == "rate"
-        else _sum_view(in_view(headline, settled), figures, currency, locale)
+        else _sum_view(in_view(headline, settled), figures, currency, locale, settled)
         for headline in HEADLINES
     ]
 

@@ -49,6 +49,12 @@ def test_net_volume_of_charges_settled_in_another_currency_is_not_a_made_up_zero
     in_usd = owner_client.get("/?range=last_30_days&view=charged&currency=USD").text
     assert "Settled in" not in _headline(in_usd, "Net volume")
     assert "—" not in _headline(in_usd, "Net volume").split("</p>")[0]
+    # Larger than USD's gross, as it holds the other currencies' payments: it says so.
+    others = ", ".join(sorted(code for code in currencies if code != "USD"))
+    converted = f"Also holds payments charged in {others}, which Stripe converted into USD."
+    assert converted in _headline(in_usd, "Net volume")
+    assert "Also holds" not in _headline(in_usd, "Gross volume")
+    assert "Also holds" not in owner_client.get("/?range=last_30_days").text  # settled view
 
 
 def test_a_rates_trend_is_the_rate_of_each_period() -> None:
