@@ -241,12 +241,15 @@ def _unusual(reading: _Reading) -> Judgement:
         )
     low, high = _band_words(headline, band, currency)
     when = _usual_when(rule, windows.current, zone_of(rule))
-    expected = f"between {low} and {high}, usual for {when}"
+    # For "is unusually high" only the top of the usual range can set it off.
+    high_only = rule.condition == UNUSUALLY_HIGH
+    bounds = f"at most {high}" if high_only else f"between {low} and {high}"
+    expected = f"{bounds}, usual for {when}"
     weeks = f"the previous {band.weeks} weeks"
     if band.holds(value):
         summary = f"{subject} {shown}, within its usual {low} to {high} ({when}, {weeks})."
         return Judgement(OK, shown, expected, summary)
-    if rule.condition == UNUSUALLY_HIGH and float(value) < band.low:
+    if high_only and float(value) < band.low:
         summary = f"{subject} {shown}, below its usual {low} to {high} ({when}, {weeks})."
         return Judgement(OK, shown, expected, summary)
     side = "above" if float(value) > band.high else "below"

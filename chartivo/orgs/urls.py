@@ -10,5 +10,6 @@ urlpatterns = [
     path("invitations/<int:invitation_id>/withdraw/", views.withdraw, name="invitation_withdraw"),
     path("join/", joining.invitation, name="invitation"),
     path("switch/", views.switch, name="organisation_switch"),
+    path("rename/", views.rename_organisation, name="organisation_rename"),
     path("delete/", views.delete_organisation, name="organisation_delete"),
 ]

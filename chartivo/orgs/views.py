@@ -1,6 +1,6 @@
 """The Members page: who belongs to the organisation and with which role, invitations by
 e-mail, role changes and removals. Owners and admins only; everyone else gets the 403
-page. Switching organisation, and deleting one, are here too."""
+page. Switching organisation, renaming and deleting one, are here too."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from chartivo.accounts.models import User
 from chartivo.orgs.access import managers_only, membership_of, switch_to
 from chartivo.orgs.forms import ALL_ROLES, INVITE_ROLES, InviteForm
 from chartivo.orgs.invitations import send_invitation
-from chartivo.orgs.models import OWNER, Invitation, Membership
+from chartivo.orgs.models import OWNER, Invitation, Membership, Organisation
 from chartivo.orgs.rules import MembershipError, change_role, remove_member
 
 
@@ -141,6 +141,22 @@ def switch(request: HttpRequest) -> HttpResponse:
     )
     switch_to(request, membership)
     return redirect("home")
+
+
+@managers_only
+@require_POST
+def rename_organisation(request: HttpRequest) -> HttpResponse:
+    """Owners and admins name the organisation as members and invitations show it (at
+    sign-up it is named after its first member's address)."""
+    organisation = membership_of(request).organisation
+    name = " ".join(request.POST.get("name", "").split())
+    limit = Organisation._meta.get_field("name").max_length or 200
+    if not name or len(name) > limit:
+        messages.error(request, f"Give the organisation a name of 1 to {limit} characters.")
+        return redirect("members")
+    Organisation.objects.filter(pk=organisation.pk).update(name=name)
+    messages.success(request, f"The organisation is now called {name}.")
+    return redirect("members")
 
 
 @login_required

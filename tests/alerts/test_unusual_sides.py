@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from chartivo.alerts.conditions import BREACHED, OK, judge, windows_of
+from chartivo.alerts.conditions import BREACHED, OK, Judgement, judge, windows_of
 from chartivo.alerts.forms import describe
 from chartivo.alerts.models import HOUR, UNUSUAL, UNUSUALLY_HIGH, AlertRule
 from chartivo.charts.dashboard import SUCCEEDED
@@ -21,14 +21,18 @@ CUT = 1_764_547_200  # a Monday 00:00 UTC, on a quarter hour
 USUAL = [18, 20, 22, 19, 21, 20, 23, 17]  # the same hour 1…8 weeks before
 
 
-def _verdict(condition: str, now: int) -> str:
+def _judged(condition: str, now: int) -> Judgement:
     rule = AlertRule(name="Charges", metric="successful_charges", condition=condition, window=HOUR)
     rule.time_zone = "UTC"
     windows = windows_of(rule, CUT, oldest=CUT - 70 * 86_400)
     assert len(windows.history) == len(USUAL)
     sums = {windows.current: {(SUCCEEDED, "usd"): now}}
     sums |= {w: {(SUCCEEDED, "usd"): n} for w, n in zip(windows.history, USUAL, strict=True)}
-    return judge(rule, windows, sums).status
+    return judge(rule, windows, sums)
+
+
+def _verdict(condition: str, now: int) -> str:
+    return _judged(condition, now).status
 
 
 @pytest.mark.parametrize(
@@ -40,6 +44,9 @@ def test_an_unusually_low_figure_breaks_unusual_and_not_unusually_high(
 ) -> None:
     assert _verdict(UNUSUAL, now) == unusual
     assert _verdict(UNUSUALLY_HIGH, now) == unusually_high
+    # Only the top of the usual range can set off "is unusually high", and only it is named.
+    assert _judged(UNUSUAL, now).expected.startswith("between ")
+    assert _judged(UNUSUALLY_HIGH, now).expected.startswith("at most ")
 
 
 def _migrate(target: str) -> Any:

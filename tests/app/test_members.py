@@ -237,3 +237,21 @@ def test_an_owner_deletes_the_organisation_with_its_accounts_and_charts(
     # Home goes on, in a new organisation of their own.
     assert owner_client.get("/").status_code == 200
     assert Membership.objects.get(user=owner).organisation_id != organisation.pk
+
+
+def test_a_manager_renames_the_organisation_and_invitations_say_its_new_name(
+    owner: Any, owner_client: Client, mail: SmtpServer
+) -> None:
+    organisation = home_organisation(owner).organisation
+    refused = owner_client.post("/organisation/rename/", {"name": "   "}, follow=True)
+    assert "Give the organisation a name of 1 to 200 characters." in refused.content.decode()
+    renamed = owner_client.post("/organisation/rename/", {"name": "  Ada's   Bakery "})
+    assert renamed["Location"] == "/organisation/members/"
+    organisation.refresh_from_db()
+    assert organisation.name == "Ada's Bakery"
+    owner_client.post("/organisation/members/invite/", {"email": "b@example.com", "role": VIEWER})
+    deliver_queued_mail()
+    assert (
+        "owner@example.com invites you to join Ada's Bakery"
+        in mail.wait_for(to="b@example.com").text
+    )

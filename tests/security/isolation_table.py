@@ -112,6 +112,7 @@ EXPECTED: dict[str, Answers] = {
     "invitation_withdraw": _managers(405, None, other=(405, 404)),
     # Switching needs an organisation of one's own to switch to; deleting, an owner.
     "organisation_switch": _signed_in(405, 404, {"other": (405, 404)}),
+    "organisation_rename": _managers(405, MEMBERS, other=(405, MEMBERS)),
     "organisation_delete": {
         "owner": (405, MEMBERS),
         "admin": (405, FORBIDDEN),
