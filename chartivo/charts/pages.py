@@ -158,11 +158,7 @@ def chart_detail(request: HttpRequest, chart_id: int) -> HttpResponse:
         "metric": METRICS[chart.metric],
         "resolved": resolved if isinstance(resolved, ResolvedSpec) else None,
         "changed": changed or _account_changed(request, chart),
-        "range_problems": ViewRangeForm(request.GET).problems(
-            ViewRange(
-                spec.range_preset, spec.custom_start, spec.custom_end, spec.time_zone, spec.compare
-            )
-        ),
+        "range_problems": ViewRangeForm(request.GET).problems(spec.view_range()),
         "range_form": ViewRangeForm(
             {
                 "range": spec.range_preset,
