@@ -6,6 +6,7 @@ comparison, granularity, currency view, account) and shown once, with its embed 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -83,6 +84,30 @@ def _shared_view(request: HttpRequest, chart: Chart | None) -> dict[str, Any]:
     }
 
 
+# The form's answer shows the new address once (only its hash is kept), so it is the answer
+# to the POST itself; a reload sends the form again. Each form carries a one-time value, and
+# a form sent twice makes one link.
+_ONCE_KEY = "share-form-once"
+_ONCE_KEPT = 10
+
+
+def _once(request: HttpRequest) -> str:
+    value = secrets.token_urlsafe(12)
+    request.session[_ONCE_KEY] = [*request.session.get(_ONCE_KEY, [])[-_ONCE_KEPT + 1 :], value]
+    return value
+
+
+def _spend_once(request: HttpRequest) -> bool:
+    """Whether the form's one-time value was still unused (it is used up now)."""
+    kept = list(request.session.get(_ONCE_KEY, []))
+    value = request.POST.get("once", "")
+    if value not in kept:
+        return False
+    kept.remove(value)
+    request.session[_ONCE_KEY] = kept
+    return True
+
+
 @managers_only
 @require_http_methods(["GET", "POST"])
 def share_new(request: HttpRequest) -> HttpResponse:
@@ -98,6 +123,9 @@ def share_new(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     if request.method == "POST" and form.is_valid():
+        if not _spend_once(request):
+            messages.info(request, "That form was sent already: its link is in this list.")
+            return redirect("share_links")
         token = new_token()
         data = form.cleaned_data
         link = ShareLink.objects.create(
@@ -120,6 +148,7 @@ def share_new(request: HttpRequest) -> HttpResponse:
             "sharing/created.html",
             {"link": link, "address": address, "view": describe(link), "embed": f"{address}embed/"},
         )
+    context["once"] = _once(request)
     return render(
         request, "sharing/new.html", context, status=400 if request.method == "POST" else 200
     )

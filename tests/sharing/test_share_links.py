@@ -38,7 +38,10 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 def share(client: Client, query: str, **options: Any) -> str:
     """Makes a link with the form, as a user would; returns its address's path."""
-    data = {"min_objects": 3, "hide_small_counts": "on", **options}
+    form = client.get(f"/sharing/new/?{query}").content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', form)
+    assert once is not None
+    data = {"min_objects": 3, "hide_small_counts": "on", "once": once.group(1), **options}
     if data["hide_small_counts"] is None:
         del data["hide_small_counts"]
     response = client.post(f"/sharing/new/?{query}", data)
@@ -288,3 +291,18 @@ def test_password_guesses_are_limited_per_link_and_address_and_say_when_to_try_a
         Client(REMOTE_ADDR="198.51.100.4").post(locked, {"password": "open sesame 7"}).status_code
         == 302
     )
+
+
+def test_a_share_form_sent_twice_makes_one_link(owner: Any, owner_client: Client) -> None:
+    chart = Chart.objects.create(owner=owner, name="Count", metric="charges", measure="count")
+    query = f"chart={chart.pk}&{VIEW}"
+    form = owner_client.get(f"/sharing/new/?{query}").content.decode()
+    found = re.search(r'name="once" value="([^"]+)"', form)
+    assert found is not None
+    data = {"min_objects": 3, "hide_small_counts": "on", "once": found.group(1)}
+    made = owner_client.post(f"/sharing/new/?{query}", data)
+    assert made.status_code == 200 and "/s/cvs_" in made.content.decode()
+    again = owner_client.post(f"/sharing/new/?{query}", data, follow=True)  # a reload
+    assert "That form was sent already: its link is in this list." in again.content.decode()
+    assert "/s/cvs_" not in again.content.decode()
+    assert ShareLink.objects.count() == 1
