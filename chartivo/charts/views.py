@@ -308,7 +308,8 @@ def new_chart(request: HttpRequest) -> HttpResponse:
     dashboard = preference_of(user).view()
     form = ChartForm(
         request.POST or None,
-        initial={"metric": request.GET.get("metric")},
+        # A chart of its own range opens in the zone Home was last looked at in.
+        initial={"metric": request.GET.get("metric"), "time_zone": dashboard.time_zone},
         dashboard=dashboard,
         accounts=choices(connections_of(request)),
     )

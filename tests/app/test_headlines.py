@@ -3,6 +3,7 @@ currencies all settle in one, and rates whose trend must be a rate."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -123,3 +124,14 @@ def test_a_misspelt_zone_is_said_and_the_rest_of_the_address_still_applies(
     assert "Unknown time zone “Mars/Olympus”" in page and "Showing UTC instead." in page
     assert 'value="today" selected' in page
     assert "Unknown time zone" not in owner_client.get(f"/charts/{chart.pk}/?tz=Asia/Tokyo").text
+
+
+@pytest.mark.django_db
+def test_a_new_chart_opens_in_the_zone_home_was_last_looked_at_in(
+    owner: Any, owner_client: Client, stripe_api: Any
+) -> None:
+    account = stripe_api.control.create_account(seed="headlines-new-chart-zone", charges=10)
+    connect(owner, account.keys["restricted"])
+    owner_client.get("/?range=last_30_days&tz=Asia/Kathmandu")
+    form = owner_client.get("/charts/new/?source=stripe").text
+    assert re.search(r'name="time_zone"[^>]*value="Asia/Kathmandu"', form)
