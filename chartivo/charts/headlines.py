@@ -229,15 +229,16 @@ def headline_views(
 
 def currencies_of(figures: DashboardFigures, *, settled: bool = False) -> list[str]:
     """The account's currencies in the range or in the period it is compared with, busiest
-    (most successful charges in the range, then in the period before) first; in settlement
-    currency, only the ones money settled in. The period before counts because a quiet
-    range (today's first hour) is still compared with money that was made: without its
-    currency the comparison would read "Previous: 0"."""
+    first (most successful charges in the range; in a range without any, in the period
+    before), ties by code; in settlement currency, only the ones money settled in. The
+    period before counts because a quiet range (today's first hour) is still compared
+    with money that was made: without its currency it would read "Previous: 0"."""
 
     def shown(quantity: int, code: str, value: int) -> bool:
         return bool(code) and (not settled or (quantity in _SETTLED and value != 0))
 
     previous = figures.previous or {}
+    quiet = not any(figures.activity.values())
     seen = (
         {code for (q, code), v in figures.current.items() if shown(q, code, v)}
         | {code for (q, code), values in figures.trend.items() if shown(q, code, any(values))}
@@ -247,7 +248,7 @@ def currencies_of(figures: DashboardFigures, *, settled: bool = False) -> list[s
         seen,
         key=lambda code: (
             -figures.activity.get(code, 0),
-            -previous.get((SUCCEEDED, code), 0),
+            -previous.get((SUCCEEDED, code), 0) if quiet else 0,
             code,
         ),
     )

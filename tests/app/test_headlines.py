@@ -4,6 +4,7 @@ currencies all settle in one, and rates whose trend must be a rate."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -96,6 +97,9 @@ def test_a_quiet_range_is_compared_in_the_currency_of_the_period_before() -> Non
     assert gross.change is not None and gross.change.direction == "down"
     assert gross.change.previous == "$26.66", gross.change
     assert gross.value == "$0.00"
+    # A range with charges is ordered by its own alone, ties by code, as Home always was.
+    busy = replace(figures, activity={"eur": 1, "usd": 1})
+    assert currencies_of(busy) == ["eur", "usd"]
 
 
 @pytest.mark.django_db

@@ -112,7 +112,8 @@ def test_the_browsers_own_time_zone_is_suggested_in_the_zone_pickers(
     # New Chart's own zone field offers it too.
     guide.open_integrations()
     guide.save_key(browsing.never_show(stripe_keys["restricted"]), shot="key saved")
-    guide.home_by_logo()
+    # Home back in UTC: a new chart opens in Home's zone, and offers the browser's.
+    page.goto(browsing.url("/?tz=UTC"))
     guide.open_new_chart_with_stripe()
     guide.metric("Charges").check()
     page.get_by_label("Date range").select_option(label="Last 7 days")
