@@ -18,6 +18,7 @@ a receiver answers is shown or kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import socket
@@ -217,12 +218,11 @@ async def _status_of(url: str, addresses: list[str], body: bytes, headers: dict[
     given = httpx.URL(url)
     extensions = {"sni_hostname": given.raw_host.decode("ascii")} if given.scheme == "https" else {}
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
-        for address in addresses[:-1]:
-            try:
+        *others, last = addresses
+        for address in others:
+            with contextlib.suppress(httpx.ConnectError, httpx.ConnectTimeout):
                 return await _one_post(client, url, address, body, headers, extensions)
-            except (httpx.ConnectError, httpx.ConnectTimeout):
-                continue
-        return await _one_post(client, url, addresses[-1], body, headers, extensions)
+        return await _one_post(client, url, last, body, headers, extensions)
 
 
 async def _one_post(

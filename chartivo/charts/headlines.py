@@ -119,17 +119,24 @@ def _rate_view(headline: Headline, figures: DashboardFigures, locale: str) -> He
     )
 
 
+def _codes_of(figures: DashboardFigures, quantities: tuple[int, ...]) -> set[str]:
+    """The currencies ``quantities`` hold anything in, in the range or the period before."""
+    return {
+        code
+        for totals in (figures.current, figures.previous or {})
+        for (quantity, code), value in totals.items()
+        if quantity in quantities and value
+    }
+
+
 def _settled_in(figures: DashboardFigures, headline: Headline, currency: str) -> list[str]:
     """For a figure of balance transactions with none in ``currency``: the currencies its
     money did move in (the account's settlement currencies). Empty otherwise."""
     if not set(headline.numerator) <= _SETTLED:
         return []
-    seen = {
-        code
-        for totals in (figures.current, figures.previous or {})
-        for (quantity, code), value in totals.items()
-        if quantity in headline.numerator and value
-    } | {code for (quantity, code) in figures.trend if quantity in headline.numerator}
+    seen = _codes_of(figures, headline.numerator) | {
+        code for (quantity, code) in figures.trend if quantity in headline.numerator
+    }
     return [] if currency in seen else sorted(code.upper() for code in seen)
 
 
@@ -139,9 +146,7 @@ def _converted_into(figures: DashboardFigures, headline: Headline, currency: str
     own (Stripe converted those payments into a settlement currency). Empty otherwise."""
     if not set(headline.numerator) <= _SETTLED:
         return []
-    totals = (figures.current, figures.previous or {})
-    moved = {code for t in totals for (q, code), v in t.items() if q in headline.numerator and v}
-    charged = {code for t in totals for (q, code), v in t.items() if q == GROSS and v}
+    moved, charged = _codes_of(figures, headline.numerator), _codes_of(figures, (GROSS,))
     return sorted(code.upper() for code in charged - moved) if currency in moved else []
 
 

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ def test_the_request_goes_to_the_checked_address_with_the_host_it_was_given(
         by_name = receiver.url.replace("127.0.0.1", "localhost")
         assert post(by_name, BODY, HEADERS).accepted
         (received,) = receiver.received
-    port = by_name.split(":")[2].split("/")[0]
+        port = receiver.port
     assert received.headers["Host"] == f"localhost:{port}"
     assert received.body == BODY
     settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = False
@@ -47,7 +46,7 @@ def test_the_request_goes_to_the_checked_address_with_the_host_it_was_given(
 
 def test_of_several_checked_addresses_the_first_that_listens_gets_the_request() -> None:
     with WebhookReceiver() as receiver:
-        port = receiver.url.split(":")[2].split("/")[0]
+        port = receiver.port
         url = f"http://receiver.example:{port}/hooks/chartivo"
         # The receiver listens on IPv4 only: the IPv6 address refuses (or is unreachable).
         status = asyncio.run(_status_of(url, ["::1", "127.0.0.1"], BODY, HEADERS))
@@ -131,32 +130,6 @@ def _certificate(folder: Path, name: str) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-@contextmanager
-def _https_receiver(cert_file: Path, key_file: Path) -> Iterator[int]:
-    """An https receiver on 127.0.0.1 answering 204; yields its port."""
-
-    class _Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize(("served_as", "accepted"), [("localhost", True), ("other.example", False)])
 def test_over_https_the_certificate_is_checked_against_the_name_given(
     settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served_as: str, accepted: bool
@@ -164,7 +137,9 @@ def test_over_https_the_certificate_is_checked_against_the_name_given(
     settings.WEBHOOKS_TO_PRIVATE_ADDRESSES = True
     cert_file, key_file = _certificate(tmp_path, served_as)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # trusted, as a public CA would be
-    with _https_receiver(cert_file, key_file) as port:
-        answer = post(f"https://localhost:{port}/hooks", BODY, HEADERS)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+    with WebhookReceiver(answers=[204], tls=tls) as receiver:
+        answer = post(f"https://localhost:{receiver.port}/hooks", BODY, HEADERS)
     assert answer.accepted is accepted, answer
     assert answer.status == (204 if accepted else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ class WebhookReceiver:
         answers: list[int] | None = None,
         secret: str | None = None,
         path: str = "/hooks/chartivo",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.answers = list(answers or [])
         self.path = path
@@ -61,12 +63,20 @@ class WebhookReceiver:
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._scheme = "http"
+        if tls is not None:  # https, with the certificate the context holds
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{self.path}"
+        host = self._server.server_address[0]
+        return f"{self._scheme}://{host!s}:{self.port}{self.path}"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
